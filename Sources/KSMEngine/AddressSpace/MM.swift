@@ -1,0 +1,46 @@
+/// A process's address space: its VMAs in address order, its page table and its KSM state.
+///
+/// The kernel's counterpart is `struct mm_struct`. A new one is made at spawn and at execve.
+final class MM {
+    /// Distinguishes address spaces over the kernel's lifetime (an execve makes a new one).
+    let id: Int
+    /// Sorted, non-overlapping.
+    var vmas: [VMA] = []
+    var pageTable = PageTable()
+    /// `MMF_VM_MERGE_ANY`: set by `prctl(PR_SET_MEMORY_MERGE, 1)`, inherited by fork and execve.
+    var mergeAny = false
+    /// `MMF_VM_MERGEABLE`: registered with ksmd (has an mm_slot).
+    var ksmRegistered = false
+    /// The heap's end, in pages; the heap is `[SimulatedKernel.heapBase, brk)`.
+    var brk = SimulatedKernel.heapBase
+
+    init(id: Int) { self.id = id }
+
+    /// `map_count`.
+    var mapCount: Int { vmas.count }
+
+    /// Index of the VMA containing `page`.
+    /// - Complexity: O(log VMAs).
+    func index(containing page: Int) -> Int? {
+        let i = firstIndex(endingAfter: page)
+        return i < vmas.count && vmas[i].start <= page ? i : nil
+    }
+
+    /// Index of the first VMA whose end is above `page` (`find_vma()`), or `vmas.count`.
+    /// - Complexity: O(log VMAs).
+    func firstIndex(endingAfter page: Int) -> Int {
+        var lo = 0
+        var hi = vmas.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if vmas[mid].end <= page { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Whether any VMA intersects `range` (`find_vma_intersection()`).
+    func intersects(_ range: Range<Int>) -> Bool {
+        let i = firstIndex(endingAfter: range.lowerBound)
+        return i < vmas.count && vmas[i].start < range.upperBound
+    }
+}

@@ -1,0 +1,132 @@
+import CXXHash
+
+extension SimulatedKernel {
+    /// Writes `pages` whole pages at `at`, each filled by `fill(i, bytes)` for the i-th page.
+    ///
+    /// `forced` writes go through `/proc/PID/mem` (`FOLL_FORCE`): private mappings take them at any
+    /// protection, shared mappings only when writable. Otherwise the process writes itself and needs
+    /// `PROT_WRITE` (EFAULT standing for the kernel's SIGSEGV). A page that cannot be written stops
+    /// the write there with EIO (or EFAULT), keeping the pages written before it, as the kernel's
+    /// short write does. A private page shared with another mapping (after fork, or a KSM page) is
+    /// copied first.
+    /// - Complexity: O(pages × (log VMAs + 4 KiB)).
+    public func write(
+        _ pid: ProcessID, at: Int, pages: Int, forced: Bool = true,
+        fill: (Int, UnsafeMutableRawBufferPointer) -> Void
+    ) throws(Errno) {
+        let mm = mm(pid)
+        let failure: Errno = forced ? .EIO : .EFAULT
+        for n in 0..<max(pages, 0) {
+            let page = at + n
+            guard let i = mm.index(containing: page) else { throw failure }
+            let f = mm.vmas[i].flags
+            if forced {
+                // check_vma_flags() for FOLL_FORCE | FOLL_WRITE.
+                if !f.isDisjoint(with: [.io, .pfnMap]) { throw failure }
+                if !f.contains(.write) {
+                    if f.contains(.hugeTLB) || f.intersection([.shared, .mayWrite]) != .mayWrite { throw failure }
+                }
+            } else if !f.contains(.write) {
+                throw failure
+            }
+            let target = writablePage(mm, i, page)
+            fill(n, UnsafeMutableRawBufferPointer(start: store.bytes(target), count: PageStore.pageSize))
+        }
+    }
+
+    /// The page a write at `page` (in VMA `i`) lands in, after any copy-on-write or allocation.
+    func writablePage(_ mm: MM, _ i: Int, _ page: Int) -> PageHandle {
+        let v = mm.vmas[i]
+        if v.flags.contains(.mayShare), let oid = v.object {
+            let obj = objects[oid]
+            let offset = v.pgoff + (page - v.start)
+            if let h = obj.pages[offset] { return h }
+            let h = store.allocate()
+            store.bytes(h).initializeMemory(as: UInt8.self, repeating: 0, count: PageStore.pageSize)
+            obj.pages[offset] = h
+            return h
+        }
+        let old = mm.pageTable[page]
+        if old != 0 && store.mapCount[Int(old)] == 1 && !isKSMPage(old) { return old }
+        prepareAnonVMA(mm, i)
+        let h = store.allocate()
+        mm.pageTable[page] = h
+        if old != 0 { unmapPage(mm, old) }
+        return h
+    }
+
+    /// Whether a page is a KSM page (never reused in place by a write); the KSM engine overrides.
+    func isKSMPage(_ page: PageHandle) -> Bool { false }
+
+    /// `anon_vma_prepare()`: gives VMA `i` an anon_vma on its first anonymous page, reusing an
+    /// adjacent VMA's when `find_mergeable_anon_vma()` would (next first, then prev).
+    func prepareAnonVMA(_ mm: MM, _ i: Int) {
+        guard mm.vmas[i].anonVMA == 0 else { return }
+        let v = mm.vmas[i]
+        func compatible(_ a: VMA, _ b: VMA) -> Bool {
+            a.end == b.start && a.object == b.object
+                && a.flags.symmetricDifference(b.flags).isSubset(of: VMFlags.access.union(.softDirty))
+                && b.pgoff == a.pgoff + a.pages
+        }
+        if i + 1 < mm.vmas.count, compatible(v, mm.vmas[i + 1]), mm.vmas[i + 1].anonVMA != 0, mm.vmas[i + 1].anonChain == 1 {
+            mm.vmas[i].anonVMA = mm.vmas[i + 1].anonVMA
+        } else if i > 0, compatible(mm.vmas[i - 1], v), mm.vmas[i - 1].anonVMA != 0, mm.vmas[i - 1].anonChain == 1 {
+            mm.vmas[i].anonVMA = mm.vmas[i - 1].anonVMA
+        } else {
+            mm.vmas[i].anonVMA = newAnonVMA()
+        }
+        mm.vmas[i].anonChain = 1
+    }
+
+    /// The page backing `page` for reading, or 0 for a page that reads as zeros.
+    func readablePage(_ mm: MM, _ v: VMA, _ page: Int) -> PageHandle {
+        let h = mm.pageTable[page]
+        if h != 0 { return h }
+        if let oid = v.object, let p = objects[oid].pages[v.pgoff + (page - v.start)] { return p }
+        return 0
+    }
+
+    /// Calls `body` with the bytes a read of `page` returns (zeros for untouched memory), or returns
+    /// `nil` when nothing is mapped there.
+    public func withPage<R>(_ pid: ProcessID, _ page: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        let mm = mm(pid)
+        guard let i = mm.index(containing: page) else { return nil }
+        let h = readablePage(mm, mm.vmas[i], page)
+        if h == 0 { return try Self.zeroPage.withUnsafeBytes(body) }
+        return try store.withBytes(h, body)
+    }
+
+    static let zeroPage = [UInt8](repeating: 0, count: PageStore.pageSize)
+
+    /// A digest of every mapped page of the window, in address order: XXH3-64 over the sequence of
+    /// the pages' XXH3-64 values. Equal memory gives equal digests, here and from the host runner.
+    /// - Complexity: O(mapped pages × 4 KiB).
+    public func contentDigest(_ pid: ProcessID) -> UInt64 {
+        let mm = mm(pid)
+        var digest = ContentDigest()
+        for v in mm.vmas {
+            for page in v.range {
+                let h = readablePage(mm, v, page)
+                if h == 0 { digest.addZeroPage() } else { digest.add(UnsafeRawPointer(store.bytes(h))) }
+            }
+        }
+        return digest.finish()
+    }
+}
+
+/// The content digest reports carry: XXH3-64 over the pages' XXH3-64 values, in address order.
+public struct ContentDigest {
+    private var hashes: [UInt64] = []
+    static let zeroHash: UInt64 = SimulatedKernel.zeroPage.withUnsafeBytes { cxxh_xxh3_64($0.baseAddress, $0.count) }
+
+    public init() {}
+
+    /// Adds a page of 4096 bytes.
+    public mutating func add(_ page: UnsafeRawPointer) { hashes.append(cxxh_xxh3_64(page, PageStore.pageSize)) }
+    /// Adds a page that reads as zeros.
+    public mutating func addZeroPage() { hashes.append(Self.zeroHash) }
+    /// The digest.
+    public func finish() -> UInt64 {
+        hashes.withUnsafeBytes { cxxh_xxh3_64($0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,109 @@
+extension SimulatedKernel {
+    /// Maps `pages` pages: at page `at` (`MAP_FIXED_NOREPLACE`), or where the kernel would place it
+    /// (top-down from the window's end) when `at` is `nil`. Returns the first page.
+    ///
+    /// Decides `VM_MERGEABLE` before or after the attempt to merge with the neighbours as the rule
+    /// set says (`can_set_ksm_flags_early()`), then merges like `vma_merge_new_range()`.
+    /// Errors: EINVAL (no pages, negative offset), ENOMEM (above max_map_count, outside the window,
+    /// no room), EEXIST (the fixed range is taken).
+    /// - Complexity: O(VMAs).
+    @discardableResult
+    public func mmap(_ pid: ProcessID, at: Int?, pages: Int, prot: Protection, _ request: MapRequest) throws(Errno) -> Int {
+        let mm = mm(pid)
+        guard pages > 0, request.offset >= 0 else { throw .EINVAL }
+        if mm.mapCount > maxMapCount { throw .ENOMEM }
+        let start: Int
+        if let at {
+            guard at >= 0, at <= Self.windowPages - pages else { throw .ENOMEM }
+            if mm.intersects(at..<(at + pages)) { throw .EEXIST }
+            start = at
+        } else {
+            guard let s = topDownGap(mm, pages: pages) else { throw .ENOMEM }
+            start = s
+        }
+
+        var flags = prot.vmFlags.union([.mayRead, .mayWrite, .mayExec])
+        if request.shared {
+            flags.formUnion([.shared, .mayShare])
+        } else if request.noReserve {
+            flags.insert(.noReserve)
+        } else if prot.contains(.write) {
+            flags.insert(.account)  // accountable_mapping()
+        }
+        let cls = request.backing.mappingClass(shared: request.shared)
+        let early = rules.setsFlagEarly(cls)
+        if mm.mergeAny && early && rules.isCompatible(flags: flags, backing: request.backing) {
+            flags.insert(.mergeable)  // ksm_vma_flags()
+        }
+        let object = try object(for: request)
+        let proposed = VMA(
+            start: start, end: start + pages, flags: flags, object: object,
+            pgoff: object == nil ? start : request.offset, backing: request.backing)
+        if mm.insertMerging(proposed) { return start }
+
+        // A new VMA: the driver's legacy .mmap hook runs, then (late) the KSM flag.
+        let i = mm.index(containing: start)!
+        if case .device(let driverFlags) = request.backing { mm.vmas[i].flags.formUnion(driverFlags) }
+        if mm.mergeAny && !early && rules.isCompatible(flags: mm.vmas[i].flags, backing: request.backing) {
+            mm.vmas[i].flags.insert(.mergeable)  // ksm_add_vma()
+        }
+        return start
+    }
+
+    /// The highest free range of `pages` pages below the window's end, outside the heap region
+    /// (`vm_unmapped_area()` top-down).
+    func topDownGap(_ mm: MM, pages: Int) -> Int? {
+        var limit = Self.windowPages
+        for v in mm.vmas.reversed() {
+            if let s = fit(v.end, limit, pages) { return s }
+            limit = min(limit, v.start)
+        }
+        return fit(0, limit, pages)
+    }
+
+    private func fit(_ low: Int, _ high: Int, _ pages: Int) -> Int? {
+        var high = high
+        if high > Self.heapRegion.lowerBound && high - pages < Self.heapRegion.upperBound {
+            // Skip the heap region.
+            if high - pages >= max(low, Self.heapRegion.upperBound) { return high - pages }
+            high = min(high, Self.heapRegion.lowerBound)
+        }
+        return high - pages >= low ? high - pages : nil
+    }
+
+    /// Unmaps `[at, at + pages)`; holes are fine.
+    ///
+    /// Errors: EINVAL (no pages), ENOMEM (a VMA would be split in three at max_map_count).
+    /// - Complexity: O(VMAs + pages present).
+    public func munmap(_ pid: ProcessID, at: Int, pages: Int) throws(Errno) {
+        guard pages > 0 else { throw .EINVAL }
+        try unmap(mm(pid), at..<(at + pages))
+    }
+
+    func unmap(_ mm: MM, _ range: Range<Int>) throws(Errno) {
+        var i = mm.firstIndex(endingAfter: range.lowerBound)
+        guard i < mm.vmas.count, mm.vmas[i].start < range.upperBound else { return }
+        if mm.vmas[i].start < range.lowerBound {
+            if range.upperBound < mm.vmas[i].end && mm.mapCount >= maxMapCount { throw .ENOMEM }
+            mm.split(i, at: range.lowerBound)
+            i += 1
+        }
+        var j = i
+        while j < mm.vmas.count && mm.vmas[j].start < range.upperBound {
+            if mm.vmas[j].end > range.upperBound { mm.split(j, at: range.upperBound) }
+            zap(mm, mm.vmas[j].range)
+            j += 1
+        }
+        mm.vmas.removeSubrange(i..<j)
+    }
+
+    /// Drops the anonymous pages mapped in `range` (`zap_page_range()`).
+    func zap(_ mm: MM, _ range: Range<Int>) {
+        for h in mm.pageTable.removeAll(in: range) { unmapPage(mm, h) }
+    }
+
+    /// Releases one mapping of an anonymous page; the KSM engine hooks here later.
+    func unmapPage(_ mm: MM, _ page: PageHandle) {
+        store.release(page)
+    }
+}

@@ -1,0 +1,97 @@
+extension SimulatedKernel {
+    /// Sets the heap's size to `pages` pages (`brk()`): grows it by expanding the heap VMA or adding
+    /// one, or shrinks it by unmapping.
+    ///
+    /// Growth needs a free page between the new end and the next VMA; it fails with ENOMEM (the
+    /// kernel's brk returns the old break) without changing anything. Under the Linux 6.17 rules the
+    /// heap gets `VM_MERGEABLE` before the merge attempt in a merge-any process.
+    /// - Complexity: O(VMAs).
+    public func setHeapSize(_ pid: ProcessID, pages: Int) throws(Errno) {
+        let mm = mm(pid)
+        guard pages >= 0, pages <= Self.heapRegion.count else { throw .ENOMEM }
+        let newBrk = Self.heapBase + pages
+        let oldBrk = mm.brk
+        if newBrk == oldBrk { return }
+        if newBrk < oldBrk {
+            try unmap(mm, newBrk..<oldBrk)
+            mm.brk = newBrk
+            return
+        }
+        let i = mm.firstIndex(endingAfter: oldBrk)
+        if i < mm.vmas.count && newBrk + 1 > mm.vmas[i].start { throw .ENOMEM }
+
+        // do_brk_flags()
+        var flags: VMFlags = [.read, .write, .mayRead, .mayWrite, .mayExec, .account]
+        let early = rules.setsFlagEarly(.brk)
+        if mm.mergeAny && early && rules.isCompatible(flags: flags, backing: .anonymous) { flags.insert(.mergeable) }
+        if mm.mapCount > maxMapCount { throw .ENOMEM }
+        let proposed = VMA(start: oldBrk, end: newBrk, flags: flags, object: nil, pgoff: oldBrk, backing: .anonymous)
+        let prevIsHeap = i > 0 && mm.vmas[i - 1].end == oldBrk && mm.vmas[i - 1].start >= Self.heapBase
+        if prevIsHeap {
+            // Only the heap VMA itself may be expanded (vma_merge_new_range() in just_expand mode).
+            if mm.insertMerging(proposed, justExpand: true) {
+                mm.brk = newBrk
+                return
+            }
+        } else {
+            mm.vmas.insert(proposed, at: i)
+        }
+        if mm.mergeAny && !early && rules.isCompatible(flags: flags, backing: .anonymous) {
+            mm.vmas[i].flags.insert(.mergeable)
+        }
+        mm.brk = newBrk
+    }
+
+    /// Forks `pid`: the child gets a copy of every VMA, shares every page copy-on-write (shared
+    /// mappings stay shared), inherits `PR_SET_MEMORY_MERGE` and is registered with ksmd if the
+    /// parent is. A VMA with an anon_vma gets a new one linked to its parent's, so that it does not
+    /// merge with new neighbours (`anon_vma_fork()`).
+    /// - Complexity: O(VMAs + pages present).
+    public func fork(_ pid: ProcessID) -> ProcessID {
+        let parent = mm(pid)
+        let childPID = spawn()
+        let child = mm(childPID)
+        child.mergeAny = parent.mergeAny
+        child.brk = parent.brk
+        child.vmas = parent.vmas
+        for i in child.vmas.indices where child.vmas[i].hasAnonVMA {
+            child.vmas[i].anonVMA = newAnonVMA()
+            child.vmas[i].anonChain = parent.vmas[i].anonChain + 1
+        }
+        for v in parent.vmas {
+            parent.pageTable.forEachPresent(in: v.range) { page, h in
+                store.retain(h)
+                child.pageTable[page] = h
+                forkedPage(parent: parent, child: child, page: page, h)
+            }
+        }
+        if parent.ksmRegistered { ksmEnter(child) }
+        return childPID
+    }
+
+    /// A page the child now shares with its parent; the KSM engine hooks here.
+    func forkedPage(parent: MM, child: MM, page: Int, _ h: PageHandle) {}
+
+    /// Replaces the process's address space with a new, empty one (`execve()`); `PR_SET_MEMORY_MERGE`
+    /// is inherited and re-registers the new address space.
+    public func exec(_ pid: ProcessID) {
+        let old = mm(pid)
+        let new = newMM()
+        new.mergeAny = old.mergeAny
+        tearDown(old)
+        processes[pid] = new
+        if new.mergeAny { ksmEnter(new) }
+    }
+
+    /// Ends the process, unmapping everything.
+    public func exit(_ pid: ProcessID) {
+        tearDown(mm(pid))
+        processes[pid] = nil
+    }
+
+    func tearDown(_ mm: MM) {
+        for v in mm.vmas { zap(mm, v.range) }
+        mm.vmas = []
+        mm.ksmRegistered = false
+    }
+}

@@ -1,0 +1,119 @@
+extension SimulatedKernel {
+    /// Changes the protection of `[at, at + pages)` (`mprotect()`).
+    ///
+    /// VMAs are changed one by one, as in `do_mprotect_pkey()`: a hole after the first VMA stops the
+    /// walk with ENOMEM and keeps the changes made before it. Making a private mapping writable adds
+    /// `VM_ACCOUNT`; making a never-written anonymous VMA read-only drops it.
+    /// Errors: ENOMEM (holes, max_map_count), EACCES (write to a shared mapping that may not).
+    /// - Complexity: O(VMAs in range × VMAs).
+    public func mprotect(_ pid: ProcessID, at: Int, pages: Int, prot: Protection) throws(Errno) {
+        let mm = mm(pid)
+        guard pages > 0 else { return }
+        let end = at + pages
+        var i = mm.firstIndex(endingAfter: at)
+        guard i < mm.vmas.count, mm.vmas[i].start <= at else { throw .ENOMEM }
+        var cursor = at
+        while i < mm.vmas.count && cursor < end {
+            let v = mm.vmas[i]
+            if v.start > cursor { throw .ENOMEM }
+            let partEnd = min(v.end, end)
+            var newFlags = prot.vmFlags.union(v.flags.subtracting(.access))
+            // VM_MAY* must allow each requested access.
+            if newFlags.contains(.read) && !v.flags.contains(.mayRead) { throw .EACCES }
+            if newFlags.contains(.write) && !v.flags.contains(.mayWrite) { throw .EACCES }
+            if newFlags.contains(.exec) && !v.flags.contains(.mayExec) { throw .EACCES }
+            if newFlags.contains(.write) {
+                if v.flags.isDisjoint(with: [.account, .write, .hugeTLB, .shared, .noReserve]) {
+                    newFlags.insert(.account)
+                }
+            } else if v.flags.contains(.account) && v.isAnonymous && !v.hasAnonVMA {
+                newFlags.remove(.account)
+            }
+            try mm.modify(i, cursor..<partEnd, maxMapCount: maxMapCount) { $0.flags = newFlags }
+            cursor = partEnd
+            i = mm.firstIndex(endingAfter: cursor)
+        }
+        if cursor < end { throw .ENOMEM }
+    }
+
+    /// Gives advice about `[at, at + pages)` (`madvise()`).
+    ///
+    /// `mergeable` sets `VM_MERGEABLE` on the KSM-compatible VMAs in the range (silently ignoring the
+    /// others) and registers the process with ksmd; `unmergeable` unshares and clears it; `dontNeed`
+    /// drops the range's anonymous pages. Holes give ENOMEM after the mapped parts were handled; a
+    /// split refused at max_map_count gives EAGAIN.
+    /// - Complexity: O(VMAs in range × VMAs + pages present).
+    public func madvise(_ pid: ProcessID, at: Int, pages: Int, advice: Advice) throws(Errno) {
+        let mm = mm(pid)
+        guard pages > 0 else { return }
+        let end = at + pages
+        var start = at
+        var unmapped = false
+        var i = mm.firstIndex(endingAfter: start)
+        while true {
+            guard i < mm.vmas.count else { throw .ENOMEM }
+            if start < mm.vmas[i].start {
+                unmapped = true
+                start = mm.vmas[i].start
+                if start >= end { break }
+            }
+            let partEnd = min(mm.vmas[i].end, end)
+            try advise(mm, i, start..<partEnd, advice)
+            start = partEnd
+            if start >= end { break }
+            i = mm.firstIndex(endingAfter: start)
+        }
+        if unmapped { throw .ENOMEM }
+    }
+
+    private func advise(_ mm: MM, _ i: Int, _ range: Range<Int>, _ advice: Advice) throws(Errno) {
+        let v = mm.vmas[i]
+        var flags = v.flags
+        switch advice {
+        case .dontNeed:
+            if !v.flags.isDisjoint(with: [.locked, .pfnMap, .hugeTLB]) { throw .EINVAL }
+            zap(mm, range)
+            return
+        case .mergeable:
+            guard !v.flags.contains(.mergeable), rules.isCompatible(flags: v.flags, backing: v.backing) else { return }
+            ksmEnter(mm)
+            flags.insert(.mergeable)
+        case .unmergeable:
+            guard v.flags.contains(.mergeable) else { return }
+            unmergeKSMPages(mm, range)
+            flags.remove(.mergeable)
+        }
+        do {
+            try mm.modify(i, range, maxMapCount: maxMapCount) { $0.flags = flags }
+        } catch {
+            throw error == .ENOMEM ? .EAGAIN : error
+        }
+    }
+
+    /// Breaks every KSM page in `range` back into private copies (`unmerge_ksm_pages()`); the KSM
+    /// engine hooks here.
+    func unmergeKSMPages(_ mm: MM, _ range: Range<Int>) {}
+
+    /// `prctl(PR_SET_MEMORY_MERGE)`: on, sets `VM_MERGEABLE` on every compatible VMA in place and
+    /// registers the process; off, unshares and clears it on every VMA (also madvised ones), if it
+    /// was on.
+    /// - Complexity: O(VMAs + KSM pages).
+    public func setMemoryMerge(_ pid: ProcessID, _ on: Bool) throws(Errno) {
+        let mm = mm(pid)
+        if on {
+            guard !mm.mergeAny else { return }
+            ksmEnter(mm)
+            mm.mergeAny = true
+            for i in mm.vmas.indices where rules.isCompatible(flags: mm.vmas[i].flags, backing: mm.vmas[i].backing) {
+                mm.vmas[i].flags.insert(.mergeable)
+            }
+        } else {
+            guard mm.mergeAny else { return }
+            for i in mm.vmas.indices where mm.vmas[i].flags.contains(.mergeable) {
+                unmergeKSMPages(mm, mm.vmas[i].range)
+                mm.vmas[i].flags.remove(.mergeable)
+            }
+            mm.mergeAny = false
+        }
+    }
+}

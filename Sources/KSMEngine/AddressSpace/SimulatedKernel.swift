@@ -1,0 +1,136 @@
+/// Identifies a simulated process.
+public struct ProcessID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public static func < (a: ProcessID, b: ProcessID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "pid \(rawValue)" }
+}
+
+/// The `madvise()` advice values the model implements.
+public enum Advice: String, Sendable, CaseIterable {
+    /// `MADV_MERGEABLE` (12).
+    case mergeable
+    /// `MADV_UNMERGEABLE` (13).
+    case unmergeable
+    /// `MADV_DONTNEED` (4).
+    case dontNeed = "dontneed"
+}
+
+/// A simulated machine: processes with Linux's VMA rules and memory, under one KSM eligibility rule
+/// set.
+///
+/// Every process sees the same window of ``windowPages`` pages; addresses are page numbers in it.
+/// The heap (`brk`) starts at ``heapBase``, and ``heapRegion`` is kept for it. Operations throw the
+/// ``Errno`` the kernel would return.
+///
+/// ```swift
+/// let k = SimulatedKernel(rules: .linux6_17)
+/// let p = k.spawn()
+/// try k.setMemoryMerge(p, true)
+/// for i in 0..<8 { _ = try k.mmap(p, at: i, pages: 1, prot: .readWrite, .privateAnonymous) }
+/// k.vmas(p).count  // 1: the new mappings merge (Linux 6.17); 8 under .linux6_4
+/// ```
+public final class SimulatedKernel {
+    /// Pages in each process's address window (1 TiB).
+    public static let windowPages = 1 << 28
+    /// The first page of the heap.
+    public static let heapBase = 1 << 20
+    /// Pages reserved for the heap; mmap never places anything there.
+    public static let heapRegion = heapBase..<(heapBase + (1 << 20))
+
+    /// The eligibility rule set.
+    public var rules: EligibilityRules
+    /// `vm.max_map_count`.
+    public var maxMapCount = 65530
+
+    let store = PageStore()
+    var processes: [ProcessID: MM] = [:]
+    var objects: [MemoryObject] = []
+    var namedObjects: [String: ObjectID] = [:]
+    private var nextPID = 1
+    private var nextMM = 1
+    private var nextAnonVMA = 1
+
+    /// Called when an mm registers with ksmd (`__ksm_enter()`); the KSM engine hooks here.
+    var onKSMEnter: ((MM) -> Void)?
+
+    public init(rules: EligibilityRules = .linux6_17) {
+        self.rules = rules
+    }
+
+    // MARK: Processes
+
+    /// Live processes, in creation order.
+    public var processIDs: [ProcessID] { processes.keys.sorted() }
+
+    func mm(_ pid: ProcessID) -> MM {
+        guard let mm = processes[pid] else { preconditionFailure("no process \(pid)") }
+        return mm
+    }
+
+    func newMM() -> MM {
+        defer { nextMM += 1 }
+        return MM(id: nextMM)
+    }
+
+    func newAnonVMA() -> Int {
+        defer { nextAnonVMA += 1 }
+        return nextAnonVMA
+    }
+
+    /// Starts a new process with an empty window.
+    public func spawn() -> ProcessID {
+        let pid = ProcessID(nextPID)
+        nextPID += 1
+        processes[pid] = newMM()
+        return pid
+    }
+
+    /// Whether `pid` is a live process.
+    public func exists(_ pid: ProcessID) -> Bool { processes[pid] != nil }
+
+    /// The VMAs of a process's window, in address order.
+    public func vmas(_ pid: ProcessID) -> [VMA] { mm(pid).vmas }
+
+    /// `PR_GET_MEMORY_MERGE`.
+    public func memoryMerge(_ pid: ProcessID) -> Bool { mm(pid).mergeAny }
+
+    /// Whether the process is registered with ksmd (`MMF_VM_MERGEABLE`).
+    public func isKSMRegistered(_ pid: ProcessID) -> Bool { mm(pid).ksmRegistered }
+
+    /// The heap's end (`brk`), as a page number.
+    public func brk(_ pid: ProcessID) -> Int { mm(pid).brk }
+
+    func ksmEnter(_ mm: MM) {
+        guard !mm.ksmRegistered else { return }
+        mm.ksmRegistered = true
+        onKSMEnter?(mm)
+    }
+
+    // MARK: Objects
+
+    /// The object a mapping request names, created on first use; shared anonymous memory gets a new
+    /// one each time. Throws EINVAL when a name is reused with a different backing.
+    func object(for request: MapRequest) throws(Errno) -> ObjectID? {
+        switch request.backing {
+        case .anonymous:
+            guard request.shared else { return nil }
+            return makeObject(name: "/dev/zero (deleted)", backing: .shmem)
+        default:
+            let name = request.file ?? "<unnamed>"
+            if let id = namedObjects[name] {
+                guard objects[id].backing == request.backing else { throw .EINVAL }
+                return id
+            }
+            let id = makeObject(name: name, backing: request.backing)
+            namedObjects[name] = id
+            return id
+        }
+    }
+
+    private func makeObject(name: String, backing: Backing) -> ObjectID {
+        let id = objects.count
+        objects.append(MemoryObject(id: id, name: name, backing: backing))
+        return id
+    }
+}

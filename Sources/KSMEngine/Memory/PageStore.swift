@@ -1,0 +1,88 @@
+/// A handle to one physical page in a ``PageStore``; `0` means "no page".
+public typealias PageHandle = UInt32
+
+/// Contiguous storage for simulated physical pages: contents in large chunks, metadata in arrays,
+/// pages named by integer handles.
+///
+/// This is the only type that owns raw memory for page contents. A page's `mapCount` is the number of
+/// page-table entries and page-cache slots that hold it; it is freed when that reaches zero.
+public final class PageStore {
+    /// Bytes in a page.
+    public static let pageSize = 4096
+    static let chunkShift = 8  // 256 pages (1 MiB) per chunk
+    static let chunkPages = 1 << chunkShift
+
+    private var chunks: [UnsafeMutableRawPointer] = []
+    /// References to each page (mappings plus a page-cache slot); index 0 is unused.
+    public private(set) var mapCount: [UInt32] = [0]
+    private var freeList: [PageHandle] = []
+    /// Pages allocated and not yet freed.
+    public private(set) var livePages = 0
+
+    public init() {}
+
+    deinit {
+        for c in chunks { c.deallocate() }
+    }
+
+    /// Allocates a page with a reference count of one; its contents are undefined until written.
+    public func allocate() -> PageHandle {
+        livePages += 1
+        if let h = freeList.popLast() {
+            mapCount[Int(h)] = 1
+            return h
+        }
+        let h = PageHandle(mapCount.count)
+        if Int(h) >> Self.chunkShift >= chunks.count {
+            chunks.append(
+                UnsafeMutableRawPointer.allocate(
+                    byteCount: Self.chunkPages * Self.pageSize, alignment: Self.pageSize))
+        }
+        mapCount.append(1)
+        return h
+    }
+
+    /// Adds a reference to `page`.
+    @inline(__always) public func retain(_ page: PageHandle) {
+        precondition(page != 0 && mapCount[Int(page)] > 0, "retain of a free page")
+        mapCount[Int(page)] += 1
+    }
+
+    /// Drops a reference to `page`, freeing it when none remain.
+    @inline(__always) public func release(_ page: PageHandle) {
+        precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
+        mapCount[Int(page)] -= 1
+        if mapCount[Int(page)] == 0 {
+            freeList.append(page)
+            livePages -= 1
+        }
+    }
+
+    /// The address of a page's 4096 bytes; valid while the page is allocated.
+    @inline(__always) public func bytes(_ page: PageHandle) -> UnsafeMutableRawPointer {
+        chunks[Int(page) >> Self.chunkShift] + (Int(page) & (Self.chunkPages - 1)) * Self.pageSize
+    }
+
+    /// Calls `body` with a page's bytes, read-only.
+    public func withBytes<R>(_ page: PageHandle, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: bytes(page), count: Self.pageSize))
+    }
+
+    /// A new page holding a copy of `page`'s contents.
+    public func copy(_ page: PageHandle) -> PageHandle {
+        let n = allocate()
+        bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
+        return n
+    }
+
+    /// Whether two pages hold the same bytes (`memcmp`).
+    public func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
+        a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,49 @@
+/// Makes the bytes of scenario fills, identically for the simulator and the host-kernel runner.
+///
+/// `classes` pages start with a 16-byte header naming (namespace, class) — namespaces numbered in
+/// order of first use — then pseudo-random bytes seeded by it; `unique` pages carry a counter in
+/// their header. So equal pairs give equal pages, different pairs and unique pages differ, and no
+/// generated page is all zeros or a single repeated byte.
+public final class FillGenerator {
+    private var namespaces: [String: UInt32] = [:]
+    private var uniqueCounter: UInt64 = 0
+
+    public init() {}
+
+    /// A filler for the pages of one write: call it with each page's index in the write, in order.
+    public func filler(for fill: Fill) -> (Int, UnsafeMutableRawBufferPointer) -> Void {
+        switch fill {
+        case .byte(let b):
+            return { _, page in page.initializeMemory(as: UInt8.self, repeating: b) }
+        case .classes(let k, let namespace):
+            let ns: UInt32
+            if let n = namespaces[namespace] {
+                ns = n
+            } else {
+                ns = UInt32(namespaces.count)
+                namespaces[namespace] = ns
+            }
+            return { i, page in Self.pattern(page, tag: 0xC1A5_5E5, a: UInt64(ns), b: UInt64(i % k)) }
+        case .unique:
+            return { [self] _, page in
+                uniqueCounter += 1
+                Self.pattern(page, tag: 0x0E1_0E1, a: 0, b: uniqueCounter)
+            }
+        }
+    }
+
+    /// Header (tag, a, b) then a splitmix64 stream seeded by them.
+    static func pattern(_ page: UnsafeMutableRawBufferPointer, tag: UInt32, a: UInt64, b: UInt64) {
+        var state = (UInt64(tag) << 32) ^ (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F)
+        let words = page.bindMemory(to: UInt64.self)
+        words[0] = UInt64(tag) | (a << 32)
+        words[1] = b
+        for w in 2..<words.count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            words[w] = z ^ (z >> 31)
+        }
+    }
+}

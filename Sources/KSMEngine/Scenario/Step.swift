@@ -1,0 +1,77 @@
+/// How a write fills its pages.
+public enum Fill: Hashable, Sendable {
+    /// Every byte `B`.
+    case byte(UInt8)
+    /// Page i of the write gets class `i mod classes` of `namespace`: equal (namespace, class) pairs
+    /// give equal bytes anywhere in the scenario, different pairs different bytes, never all zero.
+    case classes(Int, namespace: String)
+    /// Bytes no other page of the scenario has.
+    case unique
+}
+
+/// What a mapping step maps, as the scenario spells it.
+public struct MapSpec: Hashable, Sendable {
+    /// The `"map"` value: `private-anon`, `shared-anon`, `private-shmem`, `shared-shmem`,
+    /// `private-file`, `shared-file`, `private-dax`, `shared-dax`, `device`.
+    public var map: String
+    /// The request the simulator executes.
+    public var request: MapRequest
+}
+
+/// One scenario step.
+public enum StepAction: Hashable, Sendable {
+    case spawn(String)
+    case fork(String, child: String)
+    case exec(String)
+    case exit(String)
+    case prctl(String, memoryMerge: Bool)
+    case mmap(String, at: Int?, pages: Int, prot: Protection, MapSpec)
+    case munmap(String, at: Int, pages: Int)
+    case mprotect(String, at: Int, pages: Int, prot: Protection)
+    case madvise(String, at: Int, pages: Int, advice: Advice)
+    case brk(String, pages: Int)
+    case write(String, at: Int, pages: Int, fill: Fill)
+    case scan(fullScans: Int)
+    case ksmRun(Int)
+    case ksmKnobs([String: JSON])
+    case report(String)
+
+    /// The process the step acts on, if any.
+    public var process: String? {
+        switch self {
+        case .spawn(let p), .fork(let p, _), .exec(let p), .exit(let p), .prctl(let p, _), .mmap(let p, _, _, _, _),
+            .munmap(let p, _, _), .mprotect(let p, _, _, _), .madvise(let p, _, _, _), .brk(let p, _), .write(let p, _, _, _):
+            return p
+        case .scan, .ksmRun, .ksmKnobs, .report: return nil
+        }
+    }
+}
+
+extension JSON: Hashable {
+    public func hash(into h: inout Hasher) { h.combine(serialized()) }
+}
+
+/// A step with its place in the file and its expectation.
+public struct Step: Hashable, Sendable {
+    /// Position in `"steps"`, from 0.
+    public var index: Int
+    /// The `"op"` as written.
+    public var op: String
+    public var action: StepAction
+    /// The errno the step must fail with, if any.
+    public var expect: Errno?
+}
+
+/// A parsed scenario file: a rule set, KSM knobs and steps.
+public struct Scenario: Sendable {
+    public var rules: EligibilityRules
+    /// The `"ksm"` knobs, by sysfs name, as written.
+    public var knobs: [(String, JSON)]
+    public var steps: [Step]
+
+    public init(rules: EligibilityRules = .linux6_17, knobs: [(String, JSON)] = [], steps: [Step]) {
+        self.rules = rules
+        self.knobs = knobs
+        self.steps = steps
+    }
+}

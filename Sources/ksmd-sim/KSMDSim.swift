@@ -1,0 +1,90 @@
+import ArgumentParser
+import KSMEngine
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct KSMDSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ksmd-sim",
+        abstract: "Linux Kernel Samepage Merging, simulated: VMA rules, KSM eligibility, scenarios.",
+        discussion: "With no subcommand, runs a built-in demonstration.",
+        subcommands: [Demo.self, Run.self],
+        defaultSubcommand: Demo.self
+    )
+}
+
+/// Exit codes of sysexits.h, as the CLI uses them.
+enum Exit {
+    /// EX_USAGE: the command line is wrong.
+    static let usage = ExitCode(64)
+    /// EX_DATAERR: the scenario is malformed or a step failed.
+    static let dataError = ExitCode(65)
+    /// EX_NOINPUT: the file cannot be read.
+    static let noInput = ExitCode(66)
+    /// EX_NOPERM: not allowed (the host-kernel runner needs root).
+    static let noPermission = ExitCode(77)
+}
+
+/// Prints one error line to stderr.
+func printError(_ message: String) {
+    var line = "ksmd-sim: " + message + "\n"
+    line.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+}
+
+/// Reads a whole file as UTF-8 text, or exits with one line.
+func readScenarioFile(_ path: String) throws -> String {
+    guard let f = fopen(path, "rb") else {
+        printError("cannot read \(path): \(String(cString: strerror(errno)))")
+        throw errno == EACCES ? Exit.noPermission : Exit.noInput
+    }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, f)
+        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+        if n < buffer.count {
+            if ferror(f) != 0 {
+                printError("cannot read \(path): \(String(cString: strerror(errno)))")
+                throw Exit.noInput
+            }
+            break
+        }
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        printError("\(path): not UTF-8 text")
+        throw Exit.dataError
+    }
+    return text
+}
+
+/// Parses a scenario file, or exits with one line.
+func loadScenario(_ path: String) throws -> Scenario {
+    let text = try readScenarioFile(path)
+    do {
+        return try Scenario.parse(text)
+    } catch {
+        printError("\(path): \(error)")
+        throw Exit.dataError
+    }
+}
+
+/// Runs a scenario on a backend and prints its reports, or exits with one line.
+func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, json: Bool, header: String) throws {
+    let reports: [Report]
+    do {
+        reports = try ScenarioRunner.run(scenario, on: backend)
+    } catch {
+        printError(error.description)
+        throw Exit.dataError
+    }
+    if json {
+        print(JSON.object([("reports", .array(reports.map(\.json)))]).serialized(pretty: true))
+    } else {
+        print(header)
+        for r in reports { print(r.text) }
+    }
+}
