@@ -14,6 +14,19 @@ final class MM {
     /// The heap's end, in pages; the heap is `[SimulatedKernel.heapBase, brk)`.
     var brk = SimulatedKernel.heapBase
 
+    // KSM: the mm_slot's state and the per-process counters of /proc/PID/ksm_stat.
+    /// First item of the address-ordered `rmap_list` (-1: none).
+    var rmapHead: Int32 = -1
+    /// `mm->ksm_rmap_items`.
+    var ksmRmapItems = 0
+    /// `mm->ksm_merging_pages`.
+    var ksmMergingPages = 0
+    /// `mm->ksm_zero_pages`.
+    var ksmZeroPages = 0
+    /// The process exited (or exec'd away from this mm) while ksmd still holds its slot
+    /// (`ksm_test_exit()`).
+    var exiting = false
+
     init(id: Int) { self.id = id }
 
     /// `map_count`.

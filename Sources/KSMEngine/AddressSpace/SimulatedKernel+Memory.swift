@@ -47,16 +47,13 @@ extension SimulatedKernel {
             return h
         }
         let old = mm.pageTable[page]
-        if old != 0 && store.mapCount[Int(old)] == 1 && !isKSMPage(old) { return old }
+        if old != 0 && old != Self.ksmZeroPTE && store.mapCount[Int(old)] == 1 && !store.isKSM(old) { return old }
         prepareAnonVMA(mm, i)
         let h = store.allocate()
         mm.pageTable[page] = h
         if old != 0 { unmapPage(mm, old) }
         return h
     }
-
-    /// Whether a page is a KSM page (never reused in place by a write); the KSM engine overrides.
-    func isKSMPage(_ page: PageHandle) -> Bool { false }
 
     /// `anon_vma_prepare()`: gives VMA `i` an anon_vma on its first anonymous page, reusing an
     /// adjacent VMA's when `find_mergeable_anon_vma()` would (next first, then prev).
@@ -81,6 +78,7 @@ extension SimulatedKernel {
     /// The page backing `page` for reading, or 0 for a page that reads as zeros.
     func readablePage(_ mm: MM, _ v: VMA, _ page: Int) -> PageHandle {
         let h = mm.pageTable[page]
+        if h == Self.ksmZeroPTE { return 0 }
         if h != 0 { return h }
         if let oid = v.object, let p = objects[oid].pages[v.pgoff + (page - v.start)] { return p }
         return 0

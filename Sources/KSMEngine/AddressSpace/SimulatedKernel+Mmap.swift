@@ -102,8 +102,8 @@ extension SimulatedKernel {
         for h in mm.pageTable.removeAll(in: range) { unmapPage(mm, h) }
     }
 
-    /// Releases one mapping of an anonymous page; the KSM engine hooks here later.
+    /// Releases one mapping of an anonymous page (or of a KSM zero page).
     func unmapPage(_ mm: MM, _ page: PageHandle) {
-        store.release(page)
+        if page == Self.ksmZeroPTE { unmapZeroPage(mm) } else { store.release(page) }
     }
 }

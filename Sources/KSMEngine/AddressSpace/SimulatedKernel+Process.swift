@@ -60,17 +60,14 @@ extension SimulatedKernel {
         }
         for v in parent.vmas {
             parent.pageTable.forEachPresent(in: v.range) { page, h in
-                store.retain(h)
+                // A KSM zero page's entry is copied as it is, without counting it for the child.
+                if h != Self.ksmZeroPTE { store.retain(h) }
                 child.pageTable[page] = h
-                forkedPage(parent: parent, child: child, page: page, h)
             }
         }
         if parent.ksmRegistered { ksmEnter(child) }
         return childPID
     }
-
-    /// A page the child now shares with its parent; the KSM engine hooks here.
-    func forkedPage(parent: MM, child: MM, page: Int, _ h: PageHandle) {}
 
     /// Replaces the process's address space with a new, empty one (`execve()`); `PR_SET_MEMORY_MERGE`
     /// is inherited and re-registers the new address space.
@@ -89,9 +86,10 @@ extension SimulatedKernel {
         processes[pid] = nil
     }
 
+    /// `mmput()`: ksm_exit() first, then every page unmapped.
     func tearDown(_ mm: MM) {
+        ksmExit(mm)
         for v in mm.vmas { zap(mm, v.range) }
         mm.vmas = []
-        mm.ksmRegistered = false
     }
 }

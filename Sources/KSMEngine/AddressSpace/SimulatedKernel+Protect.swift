@@ -90,10 +90,6 @@ extension SimulatedKernel {
         }
     }
 
-    /// Breaks every KSM page in `range` back into private copies (`unmerge_ksm_pages()`); the KSM
-    /// engine hooks here.
-    func unmergeKSMPages(_ mm: MM, _ range: Range<Int>) {}
-
     /// `prctl(PR_SET_MEMORY_MERGE)`: on, sets `VM_MERGEABLE` on every compatible VMA in place and
     /// registers the process; off, unshares and clears it on every VMA (also madvised ones), if it
     /// was on.

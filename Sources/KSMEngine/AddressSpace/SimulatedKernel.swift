@@ -44,15 +44,16 @@ public final class SimulatedKernel {
     public var maxMapCount = 65530
 
     let store = PageStore()
+    /// ksmd's state.
+    let ksm = KSMState()
+    /// Address spaces ksmd knows (registered, or exiting with a slot left), by `MM.id`.
+    var ksmMMs: [Int: MM] = [:]
     var processes: [ProcessID: MM] = [:]
     var objects: [MemoryObject] = []
     var namedObjects: [String: ObjectID] = [:]
     private var nextPID = 1
     private var nextMM = 1
     private var nextAnonVMA = 1
-
-    /// Called when an mm registers with ksmd (`__ksm_enter()`); the KSM engine hooks here.
-    var onKSMEnter: ((MM) -> Void)?
 
     public init(rules: EligibilityRules = .linux6_17) {
         self.rules = rules
@@ -100,12 +101,6 @@ public final class SimulatedKernel {
 
     /// The heap's end (`brk`), as a page number.
     public func brk(_ pid: ProcessID) -> Int { mm(pid).brk }
-
-    func ksmEnter(_ mm: MM) {
-        guard !mm.ksmRegistered else { return }
-        mm.ksmRegistered = true
-        onKSMEnter?(mm)
-    }
 
     // MARK: Objects
 

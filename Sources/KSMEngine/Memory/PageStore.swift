@@ -15,6 +15,13 @@ public final class PageStore {
     private var chunks: [UnsafeMutableRawPointer] = []
     /// References to each page (mappings plus a page-cache slot); index 0 is unused.
     public private(set) var mapCount: [UInt32] = [0]
+    /// The KSM state of each page, the model's `folio->mapping` for KSM: ``notKSM``, ``ksmNoNode``
+    /// (a KSM page whose stable node is not yet set), or the index of its stable node.
+    var ksmNode: [Int32] = [-1]
+    /// ``ksmNode`` of an ordinary page.
+    static let notKSM: Int32 = -1
+    /// ``ksmNode`` of a KSM page without a stable node.
+    static let ksmNoNode: Int32 = -2
     private var freeList: [PageHandle] = []
     /// Pages allocated and not yet freed.
     public private(set) var livePages = 0
@@ -30,6 +37,7 @@ public final class PageStore {
         livePages += 1
         if let h = freeList.popLast() {
             mapCount[Int(h)] = 1
+            ksmNode[Int(h)] = Self.notKSM
             return h
         }
         let h = PageHandle(mapCount.count)
@@ -39,6 +47,7 @@ public final class PageStore {
                     byteCount: Self.chunkPages * Self.pageSize, alignment: Self.pageSize))
         }
         mapCount.append(1)
+        ksmNode.append(Self.notKSM)
         return h
     }
 
@@ -47,6 +56,9 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "retain of a free page")
         mapCount[Int(page)] += 1
     }
+
+    /// Whether `page` is a KSM page (`folio_test_ksm()`).
+    @inline(__always) public func isKSM(_ page: PageHandle) -> Bool { ksmNode[Int(page)] != Self.notKSM }
 
     /// Drops a reference to `page`, freeing it when none remain.
     @inline(__always) public func release(_ page: PageHandle) {

@@ -10,6 +10,9 @@ struct PageTable {
     private var leafOf: [Int: Int] = [:]
     private(set) var entries: [PageHandle] = []
 
+    /// The entry offset of a leaf, if allocated.
+    @inline(__always) func leafIndex(_ key: Int) -> Int? { leafOf[key] }
+
     @inline(__always) subscript(page: Int) -> PageHandle {
         get {
             guard let leaf = leafOf[page >> Self.leafShift] else { return 0 }

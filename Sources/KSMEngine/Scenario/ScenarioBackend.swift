@@ -31,6 +31,15 @@ public enum ScenarioRunner {
                 throw wrap(error, step)
             }
         }
+        if !scenario.knobs.isEmpty {
+            do {
+                try backend.perform(.ksmKnobs(scenario.knobs), fills: fills)
+            } catch let errno as Errno {
+                throw ScenarioError("\"ksm\": setting the knobs failed with \(errno.name)", errno: errno)
+            } catch {
+                throw wrap(error, nil)
+            }
+        }
         for step in scenario.steps {
             if case .report(let label) = step.action {
                 try record(label, step: step)

@@ -14,13 +14,10 @@ extension Scenario {
             throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, steps, description)")
         }
         let rules = try top.first { $0.0 == "rules" }.map { (r) throws(ScenarioError) in try decodeRules(r.1) } ?? .linux6_17
-        var knobs: [(String, JSON)] = []
+        var knobs: [KnobSetting] = []
         if let k = json["ksm"] {
             guard case .object(let members) = k else { throw ScenarioError("\"ksm\" must be an object of knobs") }
-            for (name, value) in members {
-                try KnobNames.check(name, value, where: nil)
-                knobs.append((name, value))
-            }
+            for (name, value) in members { knobs.append(try KnobNames.setting(name, value, where: nil)) }
         }
         guard let stepsJSON = json["steps"] else { throw ScenarioError("missing \"steps\"") }
         guard case .array(let items) = stepsJSON else { throw ScenarioError("\"steps\" must be an array") }
@@ -104,6 +101,11 @@ enum KnobNames {
         "advisor_max_cpu", "advisor_min_pages_to_scan", "advisor_max_pages_to_scan", "advisor_target_scan_time", "run",
     ]
     static let booleans = ["use_zero_pages", "smart_scan", "merge_across_nodes"]
+
+    static func setting(_ name: String, _ value: JSON, where step: (Int, String)?) throws(ScenarioError) -> KnobSetting {
+        try check(name, value, where: step)
+        return KnobSetting(name: name, value: KnobValue(value)!)
+    }
 
     static func check(_ name: String, _ value: JSON, where step: (Int, String)?) throws(ScenarioError) {
         func fail(_ m: String) -> ScenarioError { ScenarioError(step: step?.0, op: step?.1, m) }

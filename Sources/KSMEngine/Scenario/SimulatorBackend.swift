@@ -33,8 +33,10 @@ public final class SimulatorBackend: ScenarioBackend {
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
             try kernel.write(p(name), at: at, pages: pages, fill: fills.filler(for: fill))
-        case .scan, .ksmRun, .ksmKnobs:
-            throw ScenarioError("not yet supported: the KSM engine (ksmd, scans and knobs) is not implemented yet")
+        case .scan(let n): try kernel.runKSMD(fullScans: n)
+        case .ksmRun(let v): try kernel.setKSMKnob("run", .int(v))
+        case .ksmKnobs(let settings):
+            for k in settings { try kernel.setKSMKnob(k.name, k.value) }
         case .report:
             break
         }
@@ -42,16 +44,16 @@ public final class SimulatorBackend: ScenarioBackend {
 
     public func report(label: String, processes: [String]) throws -> Report {
         Report(
-            label: label, ksm: KSMCounters(),
+            label: label, ksm: kernel.ksmCounters,
             processes: processes.map { name in
                 let pid = p(name)
-                var stat = KSMStat()
-                stat.mergeAny = kernel.memoryMerge(pid)
-                stat.mergeable = kernel.vmas(pid).contains { $0.flags.contains(.mergeable) }
                 return ProcessReport(
-                    name: name, ksmStat: stat,
-                    vmas: kernel.vmas(pid).map { VMAReport(start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: 0) },
+                    name: name, ksmStat: kernel.ksmStat(pid),
+                    vmas: kernel.vmas(pid).map {
+                        VMAReport(start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: kernel.ksmKilobytes(pid, $0))
+                    },
                     contentDigest: kernel.contentDigest(pid))
-            })
+            },
+            simulatedSeconds: kernel.simulatedSeconds)
     }
 }

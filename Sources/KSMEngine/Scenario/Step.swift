@@ -33,7 +33,7 @@ public enum StepAction: Hashable, Sendable {
     case write(String, at: Int, pages: Int, fill: Fill)
     case scan(fullScans: Int)
     case ksmRun(Int)
-    case ksmKnobs([String: JSON])
+    case ksmKnobs([KnobSetting])
     case report(String)
 
     /// The process the step acts on, if any.
@@ -47,8 +47,14 @@ public enum StepAction: Hashable, Sendable {
     }
 }
 
-extension JSON: Hashable {
-    public func hash(into h: inout Hasher) { h.combine(serialized()) }
+/// One knob write: a sysfs name and a value.
+public struct KnobSetting: Hashable, Sendable {
+    public var name: String
+    public var value: KnobValue
+    public init(name: String, value: KnobValue) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// A step with its place in the file and its expectation.
@@ -65,11 +71,11 @@ public struct Step: Hashable, Sendable {
 /// A parsed scenario file: a rule set, KSM knobs and steps.
 public struct Scenario: Sendable {
     public var rules: EligibilityRules
-    /// The `"ksm"` knobs, by sysfs name, as written.
-    public var knobs: [(String, JSON)]
+    /// The `"ksm"` knobs, in the order written.
+    public var knobs: [KnobSetting]
     public var steps: [Step]
 
-    public init(rules: EligibilityRules = .linux6_17, knobs: [(String, JSON)] = [], steps: [Step]) {
+    public init(rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], steps: [Step]) {
         self.rules = rules
         self.knobs = knobs
         self.steps = steps

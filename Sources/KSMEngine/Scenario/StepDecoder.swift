@@ -93,11 +93,8 @@ struct StepDecoder {
         case "ksm_run":
             return .ksmRun(try f.int("value", 0...Int(Int32.max)))
         case "ksm":
-            var knobs: [String: JSON] = [:]
-            for (name, value) in f.takeAll() {
-                try KnobNames.check(name, value, where: (f.index, f.op))
-                knobs[name] = value
-            }
+            var knobs: [KnobSetting] = []
+            for (name, value) in f.takeAll() { knobs.append(try KnobNames.setting(name, value, where: (f.index, f.op))) }
             guard !knobs.isEmpty else { throw f.error("a ksm step sets at least one knob") }
             return .ksmKnobs(knobs)
         case "report":

@@ -1,0 +1,67 @@
+/// Everything ksmd keeps: knobs, the mm_slot list and scan cursor, rmap items, the stable and
+/// unstable trees (as content-keyed indexes) and the counters.
+///
+/// The kernel's counterparts are the statics of mm/ksm.c (`ksm_scan`, `ksm_mm_head`,
+/// `root_stable_tree`, `root_unstable_tree`, `ksm_pages_shared`, ...).
+final class KSMState {
+    var knobs = KSMKnobs()
+
+    // The mm_slot list and the cursor (`ksm_scan`).
+    /// Registered address spaces in list order.
+    var slots: [MM] = []
+    /// Index of the slot being scanned; `nil` is `ksm_mm_head` (between full scans).
+    var cursor: Int?
+    /// `ksm_scan.address`: the next page to look at in the current mm.
+    var scanAddress = 0
+    /// Whether the walk of the current mm met a VM_MERGEABLE VMA (the kernel's `address != 0`).
+    var sawMergeable = false
+    /// `ksm_scan.rmap_list`: -1 for the mm's list head, else the item whose `next` is the link.
+    var rmapLink: Int32 = -1
+    /// `ksm_scan.seqnr`: completed full scans.
+    var seqnr = 0
+
+    // Items and nodes.
+    var items: [RmapItem] = []
+    var freeItems: [Int32] = []
+    var nodes: [StableNode] = []
+    var freeNodes: [Int32] = []
+    /// Content key to the first tree-level stable node (regular or chain) with that key.
+    var stableIndex: [UInt64: Int32] = [:]
+    /// Content key to the first unstable-tree item with that key (this pass only).
+    var unstableIndex: [UInt64: Int32] = [:]
+    /// Keys are masked with this; tests set it to 0 so every page collides.
+    var keyMask: UInt64 = ~0
+
+    // Counters.
+    var pagesShared = 0
+    var pagesSharing = 0
+    var pagesUnshared = 0
+    var rmapItems = 0
+    var stableNodeChains = 0
+    var stableNodeDups = 0
+    var zeroPages = 0
+    var pagesScanned = 0
+    var pagesSkipped = 0
+
+    // Time and the scan-time advisor.
+    /// Simulated time in nanoseconds.
+    var clockNanos = 0
+    /// ksmd's simulated CPU time in nanoseconds.
+    var cpuNanos = 0
+    /// Modelled CPU cost of scanning one page, in nanoseconds.
+    var nanosPerPage = 2_000
+    var advisorStartScan = 0
+    var advisorScanTime = 0
+    var advisorChange = 0
+    var advisorCPUTime = 0
+
+    /// `zero_checksum`: the checksum of a zero-filled page.
+    let zeroChecksum: UInt32 = SimulatedKernel.zeroPage.withUnsafeBytes { SimulatedKernel.checksum($0.baseAddress!) }
+
+    /// `pages_volatile`: rmap items in no tree, clamped at zero as the kernel does.
+    var pagesVolatile: Int { max(0, rmapItems - pagesShared - pagesSharing - pagesUnshared) }
+    /// `general_profit`.
+    var generalProfit: Int { (pagesSharing + zeroPages) * PageStore.pageSize - rmapItems * kernelRmapItemBytes }
+    /// Simulated time in milliseconds (`jiffies`, at HZ=1000).
+    var clockMillis: Int { clockNanos / 1_000_000 }
+}

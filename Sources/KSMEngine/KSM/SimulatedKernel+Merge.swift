@@ -1,0 +1,111 @@
+// Merging and unmerging pages: replacing page-table entries, the kernel's try_to_merge_*,
+// break_ksm() and the zero page.
+
+extension SimulatedKernel {
+    /// The page-table entry of a KSM-placed zero page (`pte_mkdirty(pte_mkspecial(zero))`).
+    static let ksmZeroPTE = PageHandle.max
+
+    /// The address space of an rmap item, live or exiting.
+    @inline(__always) func ksmMM(_ id: Int) -> MM? { ksmMMs[id] }
+
+    /// The VMA at `address` if ksmd may merge there (`find_mergeable_vma()`).
+    func findMergeableVMA(_ mm: MM, _ address: Int) -> Int? {
+        guard !mm.exiting, let i = mm.index(containing: address) else { return nil }
+        let v = mm.vmas[i]
+        return v.flags.contains(.mergeable) && v.hasAnonVMA ? i : nil
+    }
+
+    /// The anonymous page an unstable-tree item tracks, if still mergeable (`get_mergeable_page()`).
+    func getMergeablePage(_ item: Int32) -> PageHandle? {
+        let it = ksm.items[Int(item)]
+        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return nil }
+        let h = mm.pageTable[it.address]
+        return h == 0 || h == Self.ksmZeroPTE ? nil : h
+    }
+
+    /// Maps `kpage` at `address` instead of `page` (`replace_page()`).
+    func replacePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle) {
+        if kpage == Self.ksmZeroPTE {
+            ksm.zeroPages += 1
+            mm.ksmZeroPages += 1
+        } else {
+            store.retain(kpage)
+        }
+        mm.pageTable[address] = kpage
+        store.release(page)
+    }
+
+    /// `try_to_merge_one_page()`: makes `page` a KSM page (`kpage == nil`), or maps the identical
+    /// `kpage` instead of it. Returns whether it succeeded.
+    func tryToMergeOnePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?) -> Bool {
+        if page == kpage { return true }  // KSM page forked
+        guard let kpage else {
+            store.ksmNode[Int(page)] = PageStore.ksmNoNode
+            return true
+        }
+        let identical =
+            kpage == Self.ksmZeroPTE
+            ? store.withBytes(page) { $0.allSatisfy { $0 == 0 } } : store.equal(page, kpage)
+        guard identical else { return false }
+        replacePage(mm, address, page, kpage)
+        return true
+    }
+
+    /// `try_to_merge_with_ksm_page()`.
+    func tryToMergeWithKSMPage(_ item: Int32, _ page: PageHandle, _ kpage: PageHandle?) -> Bool {
+        let it = ksm.items[Int(item)]
+        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil,
+            tryToMergeOnePage(mm, it.address, page, kpage)
+        else { return false }
+        removeRmapItemFromTree(item)
+        return true
+    }
+
+    /// `try_to_merge_two_pages()`: `page` becomes a KSM page and `treePage`'s mapping is replaced
+    /// by it.
+    func tryToMergeTwoPages(_ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle) -> Bool {
+        guard tryToMergeWithKSMPage(item, page, nil) else { return false }
+        if tryToMergeWithKSMPage(treeItem, treePage, page) { return true }
+        breakCow(item)
+        return false
+    }
+
+    /// `try_to_merge_with_zero_page()`: with use_zero_pages, a page whose checksum is the zero
+    /// page's is replaced by the zero page. Returns `false` when the visit is over (merged), `true`
+    /// to go on to the trees.
+    func tryToMergeWithZeroPage(_ item: Int32, _ page: PageHandle) -> Bool {
+        let it = ksm.items[Int(item)]
+        guard ksm.knobs.useZeroPages, it.oldChecksum == ksm.zeroChecksum else { return true }
+        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return false }
+        return !tryToMergeOnePage(mm, it.address, page, Self.ksmZeroPTE)
+    }
+
+    /// Undoes a half-made merge (`break_cow()`).
+    func breakCow(_ item: Int32) {
+        let it = ksm.items[Int(item)]
+        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return }
+        breakKSM(mm, it.address)
+    }
+
+    /// Replaces a KSM page or KSM zero page at `address` by a private copy (`break_ksm()`, an
+    /// unsharing fault).
+    func breakKSM(_ mm: MM, _ address: Int) {
+        let h = mm.pageTable[address]
+        if h == Self.ksmZeroPTE {
+            let n = store.allocate()
+            store.bytes(n).initializeMemory(as: UInt8.self, repeating: 0, count: PageStore.pageSize)
+            mm.pageTable[address] = n
+            unmapZeroPage(mm)
+        } else if h != 0 && store.isKSM(h) {
+            let n = store.copy(h)
+            mm.pageTable[address] = n
+            store.release(h)
+        }
+    }
+
+    /// A KSM zero page's mapping went away (`ksm_might_unmap_zero_page()`).
+    func unmapZeroPage(_ mm: MM) {
+        ksm.zeroPages -= 1
+        mm.ksmZeroPages -= 1
+    }
+}

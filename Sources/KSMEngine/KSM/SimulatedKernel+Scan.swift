@@ -1,0 +1,217 @@
+import CXXHash
+
+// ksmd's per-page loop: ksm_do_scan(), scan_get_next_rmap_item() and cmp_and_merge_page(), in the
+// kernel's order. Everything here runs once per scanned page: no allocation beyond the item and
+// node arrays, no dictionaries of objects.
+
+extension SimulatedKernel {
+    /// The checksum ksmd keeps per page: the low 32 bits of XXH64(page, seed 0) (`calc_checksum()`).
+    @inline(__always) static func checksum(_ page: UnsafeRawPointer) -> UInt32 {
+        UInt32(truncatingIfNeeded: cxxh_xxh64(page, PageStore.pageSize, 0))
+    }
+
+    /// The content key of the tree indexes: XXH3-64 of the page.
+    @inline(__always) func contentKey(_ page: PageHandle) -> UInt64 {
+        cxxh_xxh3_64(store.bytes(page), PageStore.pageSize) & ksm.keyMask
+    }
+
+    /// Scans up to `budget` pages (`ksm_do_scan()`); returns at the end of a full scan, dropping
+    /// the rest of the budget. Returns the number of pages scanned.
+    @discardableResult
+    func ksmDoScan(_ budget: Int) -> Int {
+        var scanned = 0
+        while scanned < budget {
+            guard let (item, page) = scanGetNextRmapItem() else { break }
+            cmpAndMergePage(page, item)
+            ksm.pagesScanned += 1
+            scanned += 1
+        }
+        return scanned
+    }
+
+    /// The next page to scan and its rmap item, walking the registered mms' VM_MERGEABLE VMAs in
+    /// address order (`scan_get_next_rmap_item()`); `nil` at the end of a full scan or when no mm is
+    /// registered. Holes, unfaulted pages, KSM zero pages and skipped pages cost nothing.
+    func scanGetNextRmapItem() -> (Int32, PageHandle)? {
+        guard !ksm.slots.isEmpty else { return nil }
+        if ksm.cursor == nil {
+            advisorStartScan()
+            // A new full scan: the unstable tree starts empty.
+            ksm.unstableIndex.removeAll(keepingCapacity: true)
+            ksm.cursor = 0
+            startSlot()
+        }
+        while true {
+            let mm = ksm.slots[ksm.cursor!]
+            if !mm.exiting {
+                var i = mm.firstIndex(endingAfter: ksm.scanAddress)
+                while i < mm.vmas.count {
+                    let vma = mm.vmas[i]
+                    i += 1
+                    guard vma.flags.contains(.mergeable) else { continue }
+                    ksm.sawMergeable = true
+                    if ksm.scanAddress < vma.start { ksm.scanAddress = vma.start }
+                    if !vma.hasAnonVMA { ksm.scanAddress = vma.end }
+                    while ksm.scanAddress < vma.end {
+                        guard let (page, h) = mm.pageTable.nextPresent(from: ksm.scanAddress, below: vma.end) else {
+                            ksm.scanAddress = vma.end
+                            break
+                        }
+                        ksm.scanAddress = page + 1
+                        if h == Self.ksmZeroPTE { continue }  // not an anonymous page
+                        let item = getNextRmapItem(mm, address: page)
+                        ksm.rmapLink = item
+                        if shouldSkipRmapItem(h, item) { continue }
+                        return (item, h)
+                    }
+                }
+            } else {
+                ksm.sawMergeable = false
+                ksm.rmapLink = -1
+            }
+            // Nuke the items above the last one kept: no VM_MERGEABLE VMA holds them now.
+            removeTrailingRmapItems(mm)
+            if !ksm.sawMergeable {
+                // No VM_MERGEABLE VMA (or the mm exited): drop the slot, as __ksm_exit() would.
+                dropSlot(at: ksm.cursor!)
+            } else {
+                ksm.cursor! += 1
+            }
+            if ksm.cursor! < ksm.slots.count {
+                startSlot()
+                continue
+            }
+            ksm.cursor = nil
+            advisorStopScan()
+            ksm.seqnr += 1
+            return nil
+        }
+    }
+
+    /// `next_mm:` — start walking the mm at the cursor.
+    private func startSlot() {
+        ksm.scanAddress = 0
+        ksm.sawMergeable = false
+        ksm.rmapLink = -1
+    }
+
+    /// The item for `address`, freeing the items for addresses passed over and creating a new one
+    /// if none exists (`get_next_rmap_item()`).
+    func getNextRmapItem(_ mm: MM, address: Int) -> Int32 {
+        while true {
+            let cur = rmapLinkTarget(mm)
+            if cur < 0 { break }
+            let a = ksm.items[Int(cur)].address
+            if a == address { return cur }
+            if a > address { break }
+            setRmapLink(mm, ksm.items[Int(cur)].next)
+            removeRmapItemFromTree(cur)
+            freeRmapItem(cur)
+        }
+        let item = allocRmapItem(mm, address: address)
+        ksm.items[Int(item)].next = rmapLinkTarget(mm)
+        setRmapLink(mm, item)
+        return item
+    }
+
+    @inline(__always) private func rmapLinkTarget(_ mm: MM) -> Int32 {
+        ksm.rmapLink < 0 ? mm.rmapHead : ksm.items[Int(ksm.rmapLink)].next
+    }
+
+    @inline(__always) private func setRmapLink(_ mm: MM, _ value: Int32) {
+        if ksm.rmapLink < 0 { mm.rmapHead = value } else { ksm.items[Int(ksm.rmapLink)].next = value }
+    }
+
+    /// Frees every item after the cursor's link (`remove_trailing_rmap_items()`).
+    func removeTrailingRmapItems(_ mm: MM) {
+        while true {
+            let cur = rmapLinkTarget(mm)
+            if cur < 0 { return }
+            setRmapLink(mm, ksm.items[Int(cur)].next)
+            removeRmapItemFromTree(cur)
+            freeRmapItem(cur)
+        }
+    }
+
+    /// smart_scan (`should_skip_rmap_item()`): a page that is not a KSM page is scanned on its
+    /// first visits, then skipped with growing back-off; a skipped page leaves its tree.
+    func shouldSkipRmapItem(_ page: PageHandle, _ item: Int32) -> Bool {
+        guard ksm.knobs.smartScan, !store.isKSM(page) else { return false }
+        let i = Int(item)
+        let age = ksm.items[i].age
+        if age != .max { ksm.items[i].age += 1 }
+        if age < 3 { return false }
+        if ksm.items[i].remainingSkips == 0 {
+            ksm.items[i].remainingSkips = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8
+            return false
+        }
+        ksm.pagesSkipped += 1
+        ksm.items[i].remainingSkips -= 1
+        removeRmapItemFromTree(item)
+        return true
+    }
+
+    /// One page's visit (`cmp_and_merge_page()`): first see whether it can join the stable tree;
+    /// if not, and its checksum has not changed since the last visit, pair it through the unstable
+    /// tree.
+    func cmpAndMergePage(_ page: PageHandle, _ item: Int32) {
+        var maxPageSharingBypass = false
+        let node = store.ksmNode[Int(page)]
+        if node >= 0 {
+            // Already a KSM page: nothing to do if this item is listed from its node.
+            if ksm.items[Int(item)].state == .stable && ksm.items[Int(item)].node == node { return }
+            // A KSM page forked: may go over max_page_sharing.
+            if !isPageSharingCandidate(node) { maxPageSharingBypass = true }
+        } else {
+            removeRmapItemFromTree(item)
+            // A page whose checksum changed since the last visit is volatile: remember and stop.
+            let checksum = Self.checksum(store.bytes(page))
+            if ksm.items[Int(item)].oldChecksum != checksum {
+                ksm.items[Int(item)].oldChecksum = checksum
+                return
+            }
+            if !tryToMergeWithZeroPage(item, page) { return }
+        }
+
+        // The stable tree first.
+        var key: UInt64? = nil
+        let kpage = stableTreeSearch(page, key: &key)
+        if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
+        removeRmapItemFromTree(item)
+        if let kpage {
+            if tryToMergeWithKSMPage(item, page, kpage) {
+                stableTreeAppend(item, store.ksmNode[Int(kpage)], bypass: maxPageSharingBypass)
+            }
+            return
+        }
+
+        // Then the unstable tree: pair with an identical page there, or wait in it.
+        guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key) else { return }
+        guard tryToMergeTwoPages(item, page, treeItem, treePage) else { return }
+        let newNode = stableTreeInsert(page, key: key!)
+        stableTreeAppend(treeItem, newNode, bypass: false)
+        stableTreeAppend(item, newNode, bypass: false)
+    }
+}
+
+extension PageTable {
+    /// The first present entry in `[from, below)`, skipping absent leaves.
+    /// - Complexity: O(leaves in range + entries scanned).
+    func nextPresent(from: Int, below: Int) -> (Int, PageHandle)? {
+        var page = from
+        while page < below {
+            let key = page >> Self.leafShift
+            let leafEnd = Swift.min((key + 1) << Self.leafShift, below)
+            if let leaf = leafIndex(key) {
+                var p = page
+                while p < leafEnd {
+                    let h = entries[leaf + (p & (Self.leafSize - 1))]
+                    if h != 0 { return (p, h) }
+                    p += 1
+                }
+            }
+            page = leafEnd
+        }
+        return nil
+    }
+}

@@ -1,0 +1,349 @@
+// The stable and unstable trees. The kernel keeps both as rbtrees ordered by memcmp of page
+// contents; here each is an index from a content key (XXH3-64) to nodes, and bytes are always
+// compared before two pages are taken as equal, so results are the kernel's and no two different
+// pages ever merge, whatever the hash does.
+
+extension SimulatedKernel {
+    // MARK: Allocation
+
+    func allocRmapItem(_ mm: MM, address: Int) -> Int32 {
+        ksm.rmapItems += 1
+        mm.ksmRmapItems += 1
+        let item = RmapItem(mm: mm.id, address: address)
+        if let i = ksm.freeItems.popLast() {
+            ksm.items[Int(i)] = item
+            return i
+        }
+        ksm.items.append(item)
+        return Int32(ksm.items.count - 1)
+    }
+
+    func freeRmapItem(_ item: Int32) {
+        ksm.rmapItems -= 1
+        if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmRmapItems -= 1 }
+        ksm.items[Int(item)].free = true
+        ksm.freeItems.append(item)
+    }
+
+    func allocStableNode(_ kind: StableNode.Kind) -> Int32 {
+        let node = StableNode(kind: kind)
+        if let i = ksm.freeNodes.popLast() {
+            ksm.nodes[Int(i)] = node
+            return i
+        }
+        ksm.nodes.append(node)
+        return Int32(ksm.nodes.count - 1)
+    }
+
+    func freeStableNode(_ node: Int32) {
+        ksm.nodes[Int(node)].kind = .free
+        ksm.freeNodes.append(node)
+    }
+
+    // MARK: The index of tree-level nodes
+
+    func indexInsert(_ node: Int32, key: UInt64) {
+        ksm.nodes[Int(node)].key = key
+        ksm.nodes[Int(node)].keyNext = ksm.stableIndex[key] ?? -1
+        ksm.stableIndex[key] = node
+    }
+
+    func indexRemove(_ node: Int32) {
+        let key = ksm.nodes[Int(node)].key
+        let next = ksm.nodes[Int(node)].keyNext
+        var cur = ksm.stableIndex[key] ?? -1
+        if cur == node {
+            if next < 0 { ksm.stableIndex[key] = nil } else { ksm.stableIndex[key] = next }
+            return
+        }
+        while cur >= 0 {
+            if ksm.nodes[Int(cur)].keyNext == node {
+                ksm.nodes[Int(cur)].keyNext = next
+                return
+            }
+            cur = ksm.nodes[Int(cur)].keyNext
+        }
+        preconditionFailure("stable node \(node) missing from the index")
+    }
+
+    /// Puts `new` where tree-level node `old` was (`rb_replace_node()`).
+    func indexReplace(_ old: Int32, with new: Int32) {
+        let key = ksm.nodes[Int(old)].key
+        indexRemove(old)
+        indexInsert(new, key: key)
+    }
+
+    // MARK: Stable nodes
+
+    /// The KSM page of a regular node or dup, or `nil` after removing the node when the page is gone
+    /// (`ksm_get_folio()`'s keyhole check).
+    func ksmGetPage(_ node: Int32) -> PageHandle? {
+        let page = ksm.nodes[Int(node)].page
+        if store.mapCount[Int(page)] > 0 && store.ksmNode[Int(page)] == node { return page }
+        removeNodeFromStableTree(node)
+        return nil
+    }
+
+    /// Removes a stale node and unlists all its items, adjusting the counters
+    /// (`remove_node_from_stable_tree()`).
+    func removeNodeFromStableTree(_ node: Int32) {
+        var item = ksm.nodes[Int(node)].head
+        while item >= 0 {
+            let next = ksm.items[Int(item)].hNext
+            if next >= 0 { ksm.pagesSharing -= 1 } else { ksm.pagesShared -= 1 }
+            if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages -= 1 }
+            ksm.items[Int(item)].state = .none
+            ksm.items[Int(item)].node = -1
+            item = next
+        }
+        ksm.nodes[Int(node)].head = -1
+        ksm.nodes[Int(node)].hlistLen = 0
+        if ksm.nodes[Int(node)].kind == .dup {
+            dupDelete(node)
+        } else {
+            indexRemove(node)
+        }
+        freeStableNode(node)
+    }
+
+    /// Unlinks a dup from its chain (`__stable_node_dup_del()`).
+    func dupDelete(_ dup: Int32) {
+        let d = ksm.nodes[Int(dup)]
+        if d.prevDup >= 0 { ksm.nodes[Int(d.prevDup)].nextDup = d.nextDup } else { ksm.nodes[Int(d.chain)].head = d.nextDup }
+        if d.nextDup >= 0 { ksm.nodes[Int(d.nextDup)].prevDup = d.prevDup }
+        ksm.nodes[Int(dup)].chain = -1
+        ksm.stableNodeDups -= 1
+    }
+
+    /// Adds `dup` at the head of `chain`'s list (`stable_node_chain_add_dup()`).
+    func chainAddDup(_ dup: Int32, _ chain: Int32) {
+        ksm.nodes[Int(dup)].kind = .dup
+        ksm.nodes[Int(dup)].chain = chain
+        ksm.nodes[Int(dup)].prevDup = -1
+        let first = ksm.nodes[Int(chain)].head
+        ksm.nodes[Int(dup)].nextDup = first
+        if first >= 0 { ksm.nodes[Int(first)].prevDup = dup }
+        ksm.nodes[Int(chain)].head = dup
+        ksm.stableNodeDups += 1
+    }
+
+    /// Turns regular node `dup` into the first dup of a new chain that takes its place in the
+    /// tree (`alloc_stable_node_chain()`).
+    func allocStableNodeChain(_ dup: Int32) -> Int32 {
+        let chain = allocStableNode(.chain)
+        ksm.nodes[Int(chain)].pruneTime = ksm.clockMillis
+        ksm.stableNodeChains += 1
+        indexReplace(dup, with: chain)
+        chainAddDup(dup, chain)
+        return chain
+    }
+
+    /// `free_stable_node_chain()`.
+    func freeStableNodeChain(_ chain: Int32) {
+        indexRemove(chain)
+        freeStableNode(chain)
+        ksm.stableNodeChains -= 1
+    }
+
+    /// `is_page_sharing_candidate()`: has mappings, and room for one more (`offset` more).
+    @inline(__always) func isPageSharingCandidate(_ node: Int32, offset: Int = 0) -> Bool {
+        let len = ksm.nodes[Int(node)].hlistLen
+        return len > 0 && len + offset < ksm.knobs.maxPageSharing
+    }
+
+    /// For a tree-level node: the dup to use and its page (`__stable_node_chain()`), pruning stale
+    /// dups and collapsing or freeing the chain as the kernel does. `nil` when nothing live remains
+    /// (the node was removed). `node` may change when a chain collapses into its one dup.
+    func stableNodeChain(_ node: inout Int32, prune: Bool) -> (dup: Int32, page: PageHandle)? {
+        guard ksm.nodes[Int(node)].kind == .chain else {
+            guard let page = ksmGetPage(node) else { return nil }
+            return (node, page)
+        }
+        let chain = node
+        var prune = prune
+        if prune && ksm.clockMillis >= ksm.nodes[Int(chain)].pruneTime + ksm.knobs.stableNodeChainsPruneMillisecs {
+            ksm.nodes[Int(chain)].pruneTime = ksm.clockMillis
+        } else {
+            prune = false
+        }
+        var found: Int32 = -1
+        var foundPage: PageHandle = 0
+        var foundLen = 0
+        var dup = ksm.nodes[Int(chain)].head
+        while dup >= 0 {
+            let next = ksm.nodes[Int(dup)].nextDup
+            if let page = ksmGetPage(dup) {
+                if found < 0
+                    || (isPageSharingCandidate(dup)
+                        && (!isPageSharingCandidate(found) || ksm.nodes[Int(dup)].hlistLen > foundLen))
+                {
+                    found = dup
+                    foundPage = page
+                    foundLen = ksm.nodes[Int(dup)].hlistLen
+                    if !prune && isPageSharingCandidate(found) { break }
+                }
+            }
+            dup = next
+        }
+        guard found >= 0 else {
+            freeStableNodeChain(chain)
+            return nil
+        }
+        let first = ksm.nodes[Int(chain)].head
+        if first == found && ksm.nodes[Int(found)].nextDup < 0 {
+            // One dup left: drop the chain, the dup takes its place.
+            indexReplace(chain, with: found)
+            ksm.nodes[Int(found)].kind = .regular
+            ksm.nodes[Int(found)].chain = -1
+            ksm.nodes[Int(found)].prevDup = -1
+            freeStableNode(chain)
+            ksm.stableNodeChains -= 1
+            ksm.stableNodeDups -= 1
+            node = found
+        } else if first != found && isPageSharingCandidate(found, offset: 1) {
+            // Move it to the head so the next search is quicker.
+            let f = ksm.nodes[Int(found)]
+            if f.prevDup >= 0 { ksm.nodes[Int(f.prevDup)].nextDup = f.nextDup }
+            if f.nextDup >= 0 { ksm.nodes[Int(f.nextDup)].prevDup = f.prevDup }
+            ksm.nodes[Int(found)].prevDup = -1
+            ksm.nodes[Int(found)].nextDup = first
+            ksm.nodes[Int(first)].prevDup = found
+            ksm.nodes[Int(chain)].head = found
+        }
+        return (found, foundPage)
+    }
+
+    /// The KSM page to merge `page` with (`stable_tree_search()`): `page` itself when it is
+    /// already a KSM page (forked), else a dup with identical content and room, else `nil`.
+    func stableTreeSearch(_ page: PageHandle, key: inout UInt64?) -> PageHandle? {
+        if store.ksmNode[Int(page)] >= 0 { return page }
+        let k = key ?? contentKey(page)
+        key = k
+        again: while true {
+            var candidate = ksm.stableIndex[k] ?? -1
+            while candidate >= 0 {
+                let nextCandidate = ksm.nodes[Int(candidate)].keyNext
+                var node = candidate
+                guard let (dup, treePage) = stableNodeChain(&node, prune: true) else { continue again }
+                if store.equal(page, treePage) {
+                    guard isPageSharingCandidate(dup) else { return nil }
+                    return treePage
+                }
+                candidate = nextCandidate
+            }
+            return nil
+        }
+    }
+
+    /// A new stable node for new KSM page `kpage`: a tree-level node, or a dup in the chain of
+    /// identical content whose dups were all full (`stable_tree_insert()`).
+    func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
+        var existing: Int32 = -1
+        again: while true {
+            var candidate = ksm.stableIndex[key] ?? -1
+            while candidate >= 0 {
+                let nextCandidate = ksm.nodes[Int(candidate)].keyNext
+                var node = candidate
+                guard let (_, treePage) = stableNodeChain(&node, prune: false) else { continue again }
+                if store.equal(kpage, treePage) {
+                    existing = node
+                    break again
+                }
+                candidate = nextCandidate
+            }
+            break
+        }
+        let dup = allocStableNode(.regular)
+        ksm.nodes[Int(dup)].page = kpage
+        if existing < 0 {
+            indexInsert(dup, key: key)
+        } else {
+            let chain = ksm.nodes[Int(existing)].kind == .chain ? existing : allocStableNodeChain(existing)
+            chainAddDup(dup, chain)
+        }
+        store.ksmNode[Int(kpage)] = dup
+        return dup
+    }
+
+    /// Lists `item` from `node` (`stable_tree_append()`).
+    func stableTreeAppend(_ item: Int32, _ node: Int32, bypass: Bool) {
+        precondition(node >= 0 && ksm.nodes[Int(node)].kind != .chain)
+        ksm.nodes[Int(node)].hlistLen += 1
+        let first = ksm.nodes[Int(node)].head
+        ksm.items[Int(item)].hPrev = -1
+        ksm.items[Int(item)].hNext = first
+        if first >= 0 { ksm.items[Int(first)].hPrev = item }
+        ksm.nodes[Int(node)].head = item
+        ksm.items[Int(item)].state = .stable
+        ksm.items[Int(item)].node = node
+        if first >= 0 { ksm.pagesSharing += 1 } else { ksm.pagesShared += 1 }
+        if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages += 1 }
+    }
+
+    /// Takes `item` out of whichever tree holds it (`remove_rmap_item_from_tree()`).
+    func removeRmapItemFromTree(_ item: Int32) {
+        let i = Int(item)
+        switch ksm.items[i].state {
+        case .none:
+            return
+        case .stable:
+            let node = ksm.items[i].node
+            guard ksmGetPage(node) != nil else { return }  // stale: the whole node went
+            let prev = ksm.items[i].hPrev
+            let next = ksm.items[i].hNext
+            if prev >= 0 { ksm.items[Int(prev)].hNext = next } else { ksm.nodes[Int(node)].head = next }
+            if next >= 0 { ksm.items[Int(next)].hPrev = prev }
+            if ksm.nodes[Int(node)].head >= 0 { ksm.pagesSharing -= 1 } else { ksm.pagesShared -= 1 }
+            if let mm = ksmMM(ksm.items[i].mm) { mm.ksmMergingPages -= 1 }
+            ksm.nodes[Int(node)].hlistLen -= 1
+            ksm.items[i].node = -1
+            ksm.items[i].state = .none
+        case .unstable:
+            // Only this pass's insertions are still in the index; older ones went with the reset.
+            if ksm.items[i].seqnr == UInt8(truncatingIfNeeded: ksm.seqnr) { unstableIndexRemove(item) }
+            ksm.pagesUnshared -= 1
+            ksm.items[i].state = .none
+        }
+    }
+
+    // MARK: The unstable tree
+
+    /// Finds an item of this pass with identical content whose page can still be merged, or else
+    /// inserts `item` (`unstable_tree_search_insert()`). Returns the partner and its page.
+    func unstableTreeSearchInsert(_ item: Int32, _ page: PageHandle, key: inout UInt64?) -> (Int32, PageHandle)? {
+        let k = key ?? contentKey(page)
+        key = k
+        var candidate = ksm.unstableIndex[k] ?? -1
+        while candidate >= 0 {
+            guard let treePage = getMergeablePage(candidate) else { return nil }
+            // Don't substitute a KSM page for a forked page.
+            if treePage == page { return nil }
+            if store.equal(page, treePage) { return (candidate, treePage) }
+            candidate = ksm.items[Int(candidate)].keyNext
+        }
+        ksm.items[Int(item)].state = .unstable
+        ksm.items[Int(item)].seqnr = UInt8(truncatingIfNeeded: ksm.seqnr)
+        ksm.items[Int(item)].key = k
+        ksm.items[Int(item)].keyNext = ksm.unstableIndex[k] ?? -1
+        ksm.unstableIndex[k] = item
+        ksm.pagesUnshared += 1
+        return nil
+    }
+
+    private func unstableIndexRemove(_ item: Int32) {
+        let key = ksm.items[Int(item)].key
+        let next = ksm.items[Int(item)].keyNext
+        var cur = ksm.unstableIndex[key] ?? -1
+        if cur == item {
+            if next < 0 { ksm.unstableIndex[key] = nil } else { ksm.unstableIndex[key] = next }
+            return
+        }
+        while cur >= 0 {
+            if ksm.items[Int(cur)].keyNext == item {
+                ksm.items[Int(cur)].keyNext = next
+                return
+            }
+            cur = ksm.items[Int(cur)].keyNext
+        }
+    }
+}

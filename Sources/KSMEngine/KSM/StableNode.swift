@@ -1,0 +1,34 @@
+/// A node of the stable tree: one KSM page and the rmap items mapping it, or a chain of such
+/// nodes ("dups") with identical content when `max_page_sharing` splits them.
+///
+/// The kernel's counterpart is `struct ksm_stable_node`. Nodes live in one array, named by index.
+struct StableNode {
+    enum Kind: UInt8 {
+        /// A node in the tree itself, with a KSM page.
+        case regular
+        /// A chain in the tree; its dups hold the pages.
+        case chain
+        /// A dup inside a chain.
+        case dup
+        /// Freed.
+        case free
+    }
+
+    var kind: Kind
+    /// The KSM page (`kpfn`), for regular nodes and dups.
+    var page: PageHandle = 0
+    /// Content key (XXH3-64 of the page) the index files tree-level nodes under.
+    var key: UInt64 = 0
+    /// Next tree-level node with the same key.
+    var keyNext: Int32 = -1
+    /// First rmap item (regular, dup) or first dup (chain).
+    var head: Int32 = -1
+    /// `rmap_hlist_len`: rmap items listed (regular, dup).
+    var hlistLen: Int = 0
+    /// For a dup: its chain and its neighbours in the chain's list.
+    var chain: Int32 = -1
+    var prevDup: Int32 = -1
+    var nextDup: Int32 = -1
+    /// For a chain: `chain_prune_time`, in simulated milliseconds.
+    var pruneTime: Int = 0
+}
