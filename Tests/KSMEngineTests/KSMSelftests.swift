@@ -206,13 +206,19 @@ import Testing
         #expect(r[0].ksm.fullScans == 0)
     }
 
-    @Test func emptyMergeAnyProcessIsUnregisteredAndLosesMergeAny() throws {
+    @Test func emptyMergeAnyProcessIsUnregisteredKeepsMergeAnyAndComesBack() throws {
         let k = SimulatedKernel()
         let p = k.spawn()
         try k.setMemoryMerge(p, true)
-        try k.runKSMD(fullScans: 1)
+        try k.runKSMD(fullScans: 2)
         #expect(k.ksmCounters.fullScans == 1)
-        #expect(!k.isKSMRegistered(p) && !k.memoryMerge(p))
+        #expect(!k.isKSMRegistered(p) && k.memoryMerge(p))
+        // A new mapping is flagged and registers the process again (ksm_vma_flags()).
+        try k.mmap(p, at: 0, pages: 2, prot: .readWrite, .privateAnonymous)
+        #expect(k.isKSMRegistered(p))
+        try fill(k, p, at: 0, pages: 2)
+        try k.runKSMD(fullScans: 2)
+        #expect(k.vmas(p)[0].flags.contains(.mergeable) && k.ksmCounters.pagesSharing == 1)
     }
 }
 

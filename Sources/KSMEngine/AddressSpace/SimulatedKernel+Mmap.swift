@@ -23,31 +23,38 @@ extension SimulatedKernel {
         }
 
         var flags = prot.vmFlags.union([.mayRead, .mayWrite, .mayExec])
-        if request.shared {
-            flags.formUnion([.shared, .mayShare])
-        } else if request.noReserve {
-            flags.insert(.noReserve)
-        } else if prot.contains(.write) {
+        if request.shared { flags.formUnion([.shared, .mayShare]) }
+        if request.noReserve { flags.insert(.noReserve) }  // overcommit_memory is not 2
+        if !request.shared && !request.noReserve && prot.contains(.write) {
             flags.insert(.account)  // accountable_mapping()
         }
         let cls = request.backing.mappingClass(shared: request.shared)
         let early = rules.setsFlagEarly(cls)
         if mm.mergeAny && early && rules.isCompatible(flags: flags, backing: request.backing) {
-            flags.insert(.mergeable)  // ksm_vma_flags()
+            flags.insert(.mergeable)
+            ksmVMAFlagsSet(mm)
         }
         let object = try object(for: request)
         let proposed = VMA(
             start: start, end: start + pages, flags: flags, object: object,
-            pgoff: object == nil ? start : request.offset, backing: request.backing)
+            pgoff: object == nil ? start : request.offset, backing: request.backing,
+            isAnonymous: object == nil || (!request.shared && request.file == "/dev/zero"))
         if mm.insertMerging(proposed) { return start }
 
         // A new VMA: the driver's legacy .mmap hook runs, then (late) the KSM flag.
         let i = mm.index(containing: start)!
         if case .device(let driverFlags) = request.backing { mm.vmas[i].flags.formUnion(driverFlags) }
         if mm.mergeAny && !early && rules.isCompatible(flags: mm.vmas[i].flags, backing: request.backing) {
-            mm.vmas[i].flags.insert(.mergeable)  // ksm_add_vma()
+            mm.vmas[i].flags.insert(.mergeable)
+            ksmVMAFlagsSet(mm)
         }
         return start
+    }
+
+    /// `ksm_vma_flags()` set `VM_MERGEABLE` on a merge-any process's new mapping: it re-registers an
+    /// mm that ksmd dropped after a scan found nothing mergeable in it (a Linux 6.18 fix).
+    func ksmVMAFlagsSet(_ mm: MM) {
+        if !mm.ksmRegistered { ksmEnter(mm) }
     }
 
     /// The highest free range of `pages` pages below the window's end, outside the heap region

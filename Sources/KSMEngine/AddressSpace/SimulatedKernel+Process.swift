@@ -23,7 +23,10 @@ extension SimulatedKernel {
         // do_brk_flags()
         var flags: VMFlags = [.read, .write, .mayRead, .mayWrite, .mayExec, .account]
         let early = rules.setsFlagEarly(.brk)
-        if mm.mergeAny && early && rules.isCompatible(flags: flags, backing: .anonymous) { flags.insert(.mergeable) }
+        if mm.mergeAny && early && rules.isCompatible(flags: flags, backing: .anonymous) {
+            flags.insert(.mergeable)
+            ksmVMAFlagsSet(mm)
+        }
         if mm.mapCount > maxMapCount { throw .ENOMEM }
         let proposed = VMA(start: oldBrk, end: newBrk, flags: flags, object: nil, pgoff: oldBrk, backing: .anonymous)
         let prevIsHeap = i > 0 && mm.vmas[i - 1].end == oldBrk && mm.vmas[i - 1].start >= Self.heapBase
@@ -38,6 +41,7 @@ extension SimulatedKernel {
         }
         if mm.mergeAny && !early && rules.isCompatible(flags: flags, backing: .anonymous) {
             mm.vmas[i].flags.insert(.mergeable)
+            ksmVMAFlagsSet(mm)
         }
         mm.brk = newBrk
     }

@@ -38,12 +38,12 @@ extension SimulatedKernel {
         }
     }
 
-    /// Removes a slot, unregistering its mm (which also loses `MMF_VM_MERGE_ANY`).
+    /// Removes a slot, unregistering its mm. `MMF_VM_MERGE_ANY` stays (measured on Linux 6.18), so
+    /// the mm's new mappings still get `VM_MERGEABLE`, though nothing registers it again.
     func dropSlot(at index: Int) {
         let mm = ksm.slots.remove(at: index)
         if let c = ksm.cursor, index < c { ksm.cursor = c - 1 }
         mm.ksmRegistered = false
-        mm.mergeAny = false
         if mm.exiting || processes.values.allSatisfy({ $0 !== mm }) { ksmMMs[mm.id] = nil }
     }
 

@@ -17,6 +17,16 @@ public struct VMA: Hashable, Sendable {
     public internal(set) var backing: Backing
     /// The `anon_vma` this VMA's anonymous pages belong to (0: none yet).
     var anonVMA: Int = 0
+
+    init(start: Int, end: Int, flags: VMFlags, object: ObjectID?, pgoff: Int, backing: Backing, isAnonymous: Bool? = nil) {
+        self.start = start
+        self.end = end
+        self.flags = flags
+        self.object = object
+        self.pgoff = pgoff
+        self.backing = backing
+        self.isAnonymous = isAnonymous ?? (object == nil)
+    }
     /// `anon_vma_chain` length: 1 for a VMA whose anon_vma is its own, more for a fork child's
     /// VMA that also links its parents' anon_vmas (`vma_had_uncowed_parents()`).
     var anonChain: Int = 0
@@ -25,8 +35,9 @@ public struct VMA: Hashable, Sendable {
     public var pages: Int { end - start }
     /// The page range.
     public var range: Range<Int> { start..<end }
-    /// `vma_is_anonymous()`: private anonymous memory, the only kind without `vm_ops`.
-    public var isAnonymous: Bool { object == nil }
+    /// `vma_is_anonymous()`: no `vm_ops` — private anonymous memory, and private mappings of
+    /// `/dev/zero` (whose driver calls `vma_set_anonymous()`).
+    public internal(set) var isAnonymous: Bool
     /// Whether the VMA has an anon_vma (some page in it was ever written privately).
     public var hasAnonVMA: Bool { anonVMA != 0 }
 

@@ -1,12 +1,13 @@
 /// Makes the bytes of scenario fills, identically for the simulator and the host-kernel runner.
 ///
 /// `classes` pages start with a 16-byte header naming (namespace, class) — namespaces numbered in
-/// order of first use — then pseudo-random bytes seeded by it; `unique` pages carry a counter in
-/// their header. So equal pairs give equal pages, different pairs and unique pages differ, and no
-/// generated page is all zeros or a single repeated byte.
+/// order of first use — then pseudo-random bytes seeded by it; `unique` pages carry (write number,
+/// page index) in theirs, so a page's bytes do not depend on whether earlier writes failed midway.
+/// Equal pairs give equal pages, different pairs and unique pages differ, and no generated page is
+/// all zeros or a single repeated byte.
 public final class FillGenerator {
     private var namespaces: [String: UInt32] = [:]
-    private var uniqueCounter: UInt64 = 0
+    private var writes: UInt64 = 0
 
     public init() {}
 
@@ -25,10 +26,9 @@ public final class FillGenerator {
             }
             return { i, page in Self.pattern(page, tag: 0xC1A5_5E5, a: UInt64(ns), b: UInt64(i % k)) }
         case .unique:
-            return { [self] _, page in
-                uniqueCounter += 1
-                Self.pattern(page, tag: 0x0E1_0E1, a: 0, b: uniqueCounter)
-            }
+            writes += 1
+            let write = writes
+            return { i, page in Self.pattern(page, tag: 0x0E1_0E1, a: write, b: UInt64(i)) }
         }
     }
 

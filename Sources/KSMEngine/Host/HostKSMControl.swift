@@ -1,0 +1,172 @@
+import Glibc
+
+/// The host kernel's `/sys/kernel/mm/ksm`, held for one run: an exclusive lock so that no two
+/// runners (or tests) drive it at once, the knob values found at the start, and their restoration
+/// at the end, on errors, and on SIGINT, SIGTERM, SIGHUP and crashes.
+///
+/// A run starts from a clean slate: run=2 (unmerge everything, full_scans to 0), run=0, then the
+/// kernel's defaults. Restoring does the same, then writes back the saved values.
+final class HostKSMControl {
+    static let directory = "/sys/kernel/mm/ksm"
+    static let lockPath = "/run/lock/ksmd-sim-host-kernel.lock"
+
+    /// The kernel's defaults, in an order every kernel accepts.
+    static let defaults: [(String, String)] = [
+        ("advisor_mode", "none"), ("pages_to_scan", "100"), ("sleep_millisecs", "20"), ("max_page_sharing", "256"),
+        ("merge_across_nodes", "1"), ("use_zero_pages", "0"), ("smart_scan", "1"),
+        ("stable_node_chains_prune_millisecs", "2000"), ("advisor_max_cpu", "70"), ("advisor_min_pages_to_scan", "500"),
+        ("advisor_max_pages_to_scan", "30000"), ("advisor_target_scan_time", "200"),
+    ]
+
+    private let lockFD: Int32
+    private var saved: [(String, String)] = []
+    private var released = false
+
+    /// Takes the lock (waiting for another runner to finish), saves the knobs and resets KSM.
+    init() throws(ScenarioError) {
+        let fd = open(Self.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ScenarioError("cannot open \(Self.lockPath): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX) != 0 {
+            close(fd)
+            throw ScenarioError("cannot lock \(Self.lockPath): \(String(cString: strerror(errno)))")
+        }
+        lockFD = fd
+        for (name, _) in Self.defaults {
+            guard case .success(let text) = ProcFiles.read("\(Self.directory)/\(name)") else { continue }
+            var value = text.trimmingWhitespace
+            if name == "advisor_mode" { value = value.contains("[scan-time]") ? "scan-time" : "none" }
+            saved.append((name, value))
+        }
+        HostKSMRestorer.arm(saved: saved)
+        do {
+            try reset()
+        } catch {
+            restore()
+            throw ScenarioError("cannot reset \(Self.directory): \(error.name)")
+        }
+    }
+
+    deinit { restore() }
+
+    /// run=2, run=0, then the defaults.
+    func reset() throws(Errno) {
+        try write("run", "2")
+        try write("run", "0")
+        for (name, value) in Self.defaults { try write(name, value) }
+    }
+
+    /// Puts every knob back as it was found and releases the lock. Idempotent.
+    func restore() {
+        guard !released else { return }
+        released = true
+        HostKSMRestorer.restoreNow()
+        HostKSMRestorer.disarm()
+        flock(lockFD, LOCK_UN)
+        close(lockFD)
+    }
+
+    /// Writes one knob; the kernel's errno on refusal.
+    func write(_ name: String, _ value: String) throws(Errno) {
+        let r = Self.writeFile("\(Self.directory)/\(name)", value)
+        if r != 0 { throw Errno(rawValue: r) ?? .EINVAL }
+    }
+
+    /// Reads one counter.
+    func read(_ name: String) -> Int { ProcFiles.integer("\(Self.directory)/\(name)") ?? 0 }
+
+    /// Writes `value` to a sysfs file; 0 or the errno.
+    static func writeFile(_ path: String, _ value: String) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        let n = value.withCString { Glibc.write(fd, $0, strlen($0)) }
+        return n < 0 ? errno : 0
+    }
+
+    /// Runs ksmd (run=1) until full_scans has grown by `fullScans`, then stops it (run=0) before
+    /// its next batch. Ends early, like the simulator, when ksmd stops making progress (no process
+    /// registered): neither full_scans nor pages_scanned moves for several sleep intervals.
+    func scan(fullScans: Int) throws(Errno) {
+        let start = read("full_scans")
+        let target = start + fullScans
+        guard fullScans > 0 else { return }
+        if read("pages_to_scan") == 0 { throw .EINVAL }
+        let sleepMs = read("sleep_millisecs")
+        let stallSeconds = max(1.0, Double(sleepMs) * 10 / 1000)
+        try write("run", "1")
+        defer { try? write("run", "0") }
+        var lastScans = start
+        var lastScanned = read("pages_scanned")
+        var lastChange = WorkerProcess.monotonicSeconds()
+        while true {
+            let scans = read("full_scans")
+            if scans >= target { return }
+            let scanned = read("pages_scanned")
+            let now = WorkerProcess.monotonicSeconds()
+            if scans != lastScans || scanned != lastScanned {
+                lastScans = scans
+                lastScanned = scanned
+                lastChange = now
+            } else if now - lastChange > stallSeconds {
+                return
+            }
+            usleep(100)
+        }
+    }
+}
+
+/// What a signal handler needs to restore the knobs: C strings prepared in advance, so that the
+/// handler only calls open/write/close.
+enum HostKSMRestorer {
+    nonisolated(unsafe) private static var plan: [(UnsafeMutablePointer<CChar>, UnsafeMutablePointer<CChar>)] = []
+    nonisolated(unsafe) private static var armed = false
+    nonisolated(unsafe) private static var installed = false
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGSEGV, SIGFPE]
+
+    static func arm(saved: [(String, String)]) {
+        let dir = HostKSMControl.directory
+        var steps: [(String, String)] = [("run", "2"), ("run", "0"), ("advisor_mode", "none")]
+        steps += saved.filter { $0.0 != "advisor_mode" }
+        if let mode = saved.first(where: { $0.0 == "advisor_mode" }), mode.1 != "none" { steps.append(mode) }
+        plan = steps.map { (strdup("\(dir)/\($0.0)")!, strdup($0.1)!) }
+        armed = true
+        if !installed {
+            installed = true
+            for s in signals { signal(s, handler) }
+        }
+    }
+
+    static func disarm() {
+        armed = false
+        for (p, v) in plan {
+            free(p)
+            free(v)
+        }
+        plan = []
+    }
+
+    static func restoreNow() {
+        for (path, value) in plan {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            if fd >= 0 {
+                _ = Glibc.write(fd, value, strlen(value))
+                close(fd)
+            }
+        }
+    }
+
+    private static let handler: @convention(c) (Int32) -> Void = { sig in
+        if HostKSMRestorer.armed { HostKSMRestorer.restoreNow() }
+        signal(sig, SIG_DFL)
+        raise(sig)
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}
