@@ -1,6 +1,54 @@
 import Glibc
+import Testing
+
+@testable import KSMEngine
 
 /// Whether the host-kernel tests can run here: they need root and KSM (`/sys/kernel/mm/ksm`).
 enum HostKernel {
     static var available: Bool { geteuid() == 0 && access("/sys/kernel/mm/ksm", F_OK) == 0 }
+    /// The trait's comment, shown where the tests are skipped.
+    static let skipReason: Comment = "needs root and /sys/kernel/mm/ksm: the comparison with the host kernel is skipped"
+}
+
+/// The package's root directory (this file is Tests/KSMEngineTests/HostSupport.swift).
+let packageRoot: String = {
+    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+/// The `.json` files of a directory under the package root, sorted, as paths relative to it.
+func scenarioFiles(in directory: String) -> [String] {
+    guard let dir = opendir(packageRoot + "/" + directory) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name.hasSuffix(".json") { names.append(directory + "/" + name) }
+    }
+    return names.sorted()
+}
+
+/// Reads and parses a scenario file under the package root.
+func loadScenario(_ relativePath: String) throws -> Scenario {
+    switch ProcFiles.read(packageRoot + "/" + relativePath) {
+    case .success(let text): return try Scenario.parse(text)
+    case .failure(let e): throw ScenarioError("cannot read \(relativePath): errno \(e.errno)")
+    }
+}
+
+/// Why the host kernel cannot run `scenario`, or `nil` if it can: other rules than the host's, or
+/// mapping kinds that need a device, a DAX filesystem or a legacy-driver file.
+func hostCannotRun(_ scenario: Scenario) -> String? {
+    if scenario.rules != .linux6_17 { return "rule set \(scenario.rules.name)" }
+    for step in scenario.steps {
+        if case .mmap(_, _, _, _, let spec) = step.action {
+            switch spec.request.backing {
+            case .anonymous, .shmem, .file(.mmapPrepare): continue
+            case .file(.mmap) where spec.request.file == "/dev/zero": continue
+            default: return "\(spec.map) mappings (step \(step.index))"
+            }
+        }
+    }
+    return nil
 }

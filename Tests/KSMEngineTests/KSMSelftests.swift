@@ -159,6 +159,85 @@ import Testing
         #expect(k.ksmCounters.pagesShared == 1 && k.ksmCounters.pagesSharing == 7)
     }
 
+    @Test func test_unmerge_zero_pages() throws {
+        let k = SimulatedKernel()
+        try k.setKSMKnob("use_zero_pages", .bool(true))
+        let p = k.spawn()
+        try k.mmap(p, at: 0, pages: 8, prot: .readWrite, .privateAnonymous)
+        try k.madvise(p, at: 0, pages: 8, advice: .mergeable)
+        try fill(k, p, at: 0, pages: 8, byte: 0)
+        try k.runKSMD(fullScans: 2)
+        #expect(k.ksmCounters.ksmZeroPages == 8 && k.ksmStat(p).zeroPages == 8)
+        // Unmerging one page, then writing another, then unmapping one: each leaves the count.
+        try k.madvise(p, at: 0, pages: 1, advice: .unmergeable)
+        try fill(k, p, at: 1, pages: 1, byte: 1)
+        try k.munmap(p, at: 2, pages: 1)
+        #expect(k.ksmCounters.ksmZeroPages == 5 && k.ksmStat(p).zeroPages == 5)
+        #expect(throws: Errno.ENOMEM) { try k.madvise(p, at: 0, pages: 8, advice: .unmergeable) }  // the hole
+        #expect(k.ksmCounters.ksmZeroPages == 0)
+        #expect(k.withPage(p, 3) { $0.allSatisfy { $0 == 0 } } == true)
+    }
+
+    @Test func test_unmerge_discarded() throws {
+        let k = SimulatedKernel()
+        let p = k.spawn()
+        try k.mmap(p, at: 0, pages: 4, prot: .readWrite, .privateAnonymous)
+        try k.madvise(p, at: 0, pages: 4, advice: .mergeable)
+        try fill(k, p, at: 0, pages: 4)
+        try k.runKSMD(fullScans: 2)
+        // Discard the KSM pages, then unmerge: nothing to break, and nothing fails.
+        try k.madvise(p, at: 0, pages: 4, advice: .dontNeed)
+        try k.madvise(p, at: 0, pages: 4, advice: .unmergeable)
+        #expect(k.ksmKilobytes(p, k.vmas(p)[0]) == 0)
+        try k.runKSMD(fullScans: 1)
+        #expect(k.ksmCounters.pagesShared == 0 && k.ksmCounters.pagesSharing == 0 && k.ksmStat(p).rmapItems == 0)
+    }
+
+    @Test func test_prctl_fork() throws {
+        let k = SimulatedKernel()
+        let p = k.spawn()
+        try k.setMemoryMerge(p, true)
+        let child = k.fork(p)
+        #expect(k.memoryMerge(child))
+        try k.mmap(child, at: 0, pages: 2, prot: .readWrite, .privateAnonymous)
+        try fill(k, child, at: 0, pages: 2)
+        try k.runKSMD(fullScans: 2)
+        #expect(k.ksmStat(child).mergingPages == 2)
+    }
+
+    @Test func test_prctl_fork_exec() throws {
+        let k = SimulatedKernel()
+        let p = k.spawn()
+        try k.setMemoryMerge(p, true)
+        let child = k.fork(p)
+        k.exec(child)
+        #expect(k.memoryMerge(child))
+        try k.mmap(child, at: 0, pages: 4, prot: .readWrite, .privateAnonymous)
+        #expect(k.vmas(child)[0].flags.contains(.mergeable))
+        try fill(k, child, at: 0, pages: 4)
+        try k.runKSMD(fullScans: 2)
+        #expect(k.ksmStat(child).mergingPages == 4)
+    }
+
+    /// tools/testing/selftests/mm/merge.c, `ksm_merge`: with PR_SET_MEMORY_MERGE, a new mapping
+    /// still merges with its neighbour (the 2025 fix); before it, it did not.
+    @Test(arguments: [EligibilityRules.linux6_17, .linux6_4])
+    func merge_ksm_merge(rules: EligibilityRules) throws {
+        let k = SimulatedKernel(rules: rules)
+        let p = k.spawn()
+        try k.mmap(p, at: 1, pages: 1, prot: .readWrite, .privateAnonymous)
+        try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
+        #expect(k.vmas(p).map(\.range) == [1..<3])
+        try k.munmap(p, at: 2, pages: 1)
+        try k.setMemoryMerge(p, true)
+        try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
+        #expect(k.vmas(p).map(\.range) == (rules == .linux6_17 ? [1..<3] : [1..<2, 2..<3]))
+        try k.munmap(p, at: 1, pages: 2)
+        try k.mmap(p, at: 1, pages: 1, prot: .readWrite, .privateAnonymous)
+        try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
+        #expect(k.vmas(p).count == (rules == .linux6_17 ? 1 : 2))
+    }
+
     @Test func maxPageSharingFormsChains() throws {
         let r = try simulate(Self.mergeable(5, fill: #"{"byte":8}"#, knobs: #"{"max_page_sharing": 2}"#))[0]
         #expect(r.ksm.pagesShared == 2 && r.ksm.pagesSharing == 2 && r.ksm.pagesUnshared == 1)

@@ -10,9 +10,10 @@ extension SimulatedKernel {
         UInt32(truncatingIfNeeded: cxxh_xxh64(page, PageStore.pageSize, 0))
     }
 
-    /// The content key of the tree indexes: XXH3-64 of the page.
+    /// The content key of the tree indexes: XXH64 of the page (seed 0), whose low 32 bits are the
+    /// kernel's checksum, so one hash per visit serves both.
     @inline(__always) func contentKey(_ page: PageHandle) -> UInt64 {
-        cxxh_xxh3_64(store.bytes(page), PageStore.pageSize) & ksm.keyMask
+        cxxh_xxh64(store.bytes(page), PageStore.pageSize, 0) & ksm.keyMask
     }
 
     /// Scans up to `budget` pages (`ksm_do_scan()`); returns at the end of a full scan, dropping
@@ -156,6 +157,7 @@ extension SimulatedKernel {
     /// tree.
     func cmpAndMergePage(_ page: PageHandle, _ item: Int32) {
         var maxPageSharingBypass = false
+        var key: UInt64? = nil
         let node = store.ksmNode[Int(page)]
         if node >= 0 {
             // Already a KSM page: nothing to do if this item is listed from its node.
@@ -165,16 +167,17 @@ extension SimulatedKernel {
         } else {
             removeRmapItemFromTree(item)
             // A page whose checksum changed since the last visit is volatile: remember and stop.
-            let checksum = Self.checksum(store.bytes(page))
+            let hash = cxxh_xxh64(store.bytes(page), PageStore.pageSize, 0)
+            let checksum = UInt32(truncatingIfNeeded: hash)
             if ksm.items[Int(item)].oldChecksum != checksum {
                 ksm.items[Int(item)].oldChecksum = checksum
                 return
             }
             if !tryToMergeWithZeroPage(item, page) { return }
+            key = hash & ksm.keyMask
         }
 
         // The stable tree first.
-        var key: UInt64? = nil
         let kpage = stableTreeSearch(page, key: &key)
         if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
         removeRmapItemFromTree(item)

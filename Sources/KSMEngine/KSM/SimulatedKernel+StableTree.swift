@@ -1,5 +1,5 @@
 // The stable and unstable trees. The kernel keeps both as rbtrees ordered by memcmp of page
-// contents; here each is an index from a content key (XXH3-64) to nodes, and bytes are always
+// contents; here each is an index from a content key (XXH64) to nodes, and bytes are always
 // compared before two pages are taken as equal, so results are the kernel's and no two different
 // pages ever merge, whatever the hash does.
 

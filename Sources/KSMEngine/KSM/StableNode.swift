@@ -17,7 +17,7 @@ struct StableNode {
     var kind: Kind
     /// The KSM page (`kpfn`), for regular nodes and dups.
     var page: PageHandle = 0
-    /// Content key (XXH3-64 of the page) the index files tree-level nodes under.
+    /// Content key (XXH64 of the page) the index files tree-level nodes under.
     var key: UInt64 = 0
     /// Next tree-level node with the same key.
     var keyNext: Int32 = -1

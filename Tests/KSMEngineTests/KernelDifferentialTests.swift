@@ -1,0 +1,50 @@
+import Testing
+
+@testable import KSMEngine
+
+/// The differential suite: every scenario of `Tests/Scenarios` and `examples`, and seeded random
+/// ones, run on the simulator and on this machine's kernel, compared report by report (global
+/// counters, every ksm_stat field, every VMA with its flags and KSM kB, content digests).
+///
+/// Needs root and /sys/kernel/mm/ksm; elsewhere the tests are skipped with that reason. Serialized:
+/// the host backend also holds a system-wide lock on the KSM knobs.
+@Suite(.serialized, .enabled(if: HostKernel.available, HostKernel.skipReason))
+struct KernelDifferentialTests {
+    static let corpus = scenarioFiles(in: "Tests/Scenarios") + scenarioFiles(in: "examples")
+
+    /// Runs `scenario` on both and returns the differences.
+    static func compare(_ scenario: Scenario) throws -> [String] {
+        let host = try HostKernelBackend(rules: scenario.rules)
+        defer { host.shutdown() }
+        let kernel = try ScenarioRunner.run(scenario, on: host)
+        let simulator = try ScenarioRunner.run(scenario, on: SimulatorBackend(rules: scenario.rules))
+        return ReportComparison.differences(simulator, kernel)
+    }
+
+    @Test(arguments: corpus)
+    func scenarioMatchesKernel(_ path: String) throws {
+        let scenario = try loadScenario(path)
+        if let reason = hostCannotRun(scenario) {
+            print("\(path): simulator only (\(reason)); not compared with the kernel")
+            return
+        }
+        let diffs = try Self.compare(scenario)
+        #expect(diffs.isEmpty, "\(path) differs from the kernel:\n\(diffs.joined(separator: "\n"))")
+    }
+
+    @Test(arguments: 1...20)
+    func randomScenarioMatchesKernel(seed: Int) throws {
+        var options = RandomScenario.Options()
+        options.steps = 60
+        let scenario = try RandomScenario.withExpectations(RandomScenario.make(seed: UInt64(seed) &* 7919, options: options))
+        let diffs = try Self.compare(scenario)
+        #expect(
+            diffs.isEmpty,
+            "random scenario (seed \(UInt64(seed) &* 7919), 60 steps; `ksmd-sim random --seed \(UInt64(seed) &* 7919) --steps 60`) differs:\n\(diffs.joined(separator: "\n"))"
+        )
+    }
+
+    @Test func corpusIsNotEmpty() {
+        #expect(Self.corpus.count >= 10)
+    }
+}
