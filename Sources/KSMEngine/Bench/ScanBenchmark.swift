@@ -1,0 +1,130 @@
+import Glibc
+
+/// The throughput benchmark behind `ksmd-sim bench`: one mergeable process with `pages` pages of
+/// which a fraction `duplicateRatio` duplicate the others, scanned with smart_scan off.
+///
+/// Reports pages per second for the first full scan (checksums only), the merge scan (the second,
+/// in which the merges happen) and a steady scan (a later one in which nothing changes), the
+/// engine's own bookkeeping per scanned page, peak resident memory, and whether the counters are the
+/// ones the kernel reports for this workload.
+public struct ScanBenchmark: Sendable {
+    public var pages: Int
+    public var duplicateRatio: Double
+    /// Steady scans to time; the median is reported.
+    public var steadyScans: Int = 3
+
+    public init(pages: Int, duplicateRatio: Double) {
+        self.pages = pages
+        self.duplicateRatio = duplicateRatio
+    }
+
+    /// One run's results.
+    public struct Result: Sendable {
+        public var pages: Int
+        public var duplicateRatio: Double
+        public var firstScanPagesPerSecond: Double
+        public var mergeScanPagesPerSecond: Double
+        public var steadyScanPagesPerSecond: Double
+        /// Bytes of rmap items, stable nodes and index entries per scanned page (contents excluded).
+        public var metadataBytesPerPage: Double
+        public var peakResidentBytes: Int
+        /// The counters after the run.
+        public var counters: KSMCounters
+        /// The counters the kernel reports for this workload.
+        public var expectedCounters: KSMCounters
+        public var countersMatch: Bool { counters == expectedCounters }
+
+        public var json: JSON {
+            .object([
+                ("pages", .int(pages)), ("duplicate_ratio", .double(duplicateRatio)),
+                ("first_scan_pages_per_sec", .double(firstScanPagesPerSecond.rounded())),
+                ("merge_scan_pages_per_sec", .double(mergeScanPagesPerSecond.rounded())),
+                ("steady_scan_pages_per_sec", .double(steadyScanPagesPerSecond.rounded())),
+                ("metadata_bytes_per_page", .double((metadataBytesPerPage * 100).rounded() / 100)),
+                ("peak_resident_bytes", .int(peakResidentBytes)),
+                ("counters", .object(counters.fields.map { ($0.0, .int($0.1)) })),
+                ("counters_match_kernel", .bool(countersMatch)),
+            ])
+        }
+    }
+
+    /// The distinct contents: duplicates repeat the first `distinct` pages.
+    var distinct: Int { pages - Int((Double(pages) * duplicateRatio).rounded()) }
+
+    /// What Linux reports after the merge scan and the steady scans: each content with copies is one
+    /// KSM page; every page is scanned each pass; unique pages sit in the unstable tree.
+    public var expectedCounters: KSMCounters {
+        let duplicates = pages - distinct
+        // Contents 0..<distinct; content c has 1 + (copies of it) pages.
+        let withCopies = min(distinct, duplicates)
+        let extraPerContent = duplicates  // duplicates spread over contents round robin
+        var c = KSMCounters()
+        c.fullScans = 3 + steadyScans
+        c.pagesShared = withCopies
+        c.pagesSharing = extraPerContent
+        c.pagesUnshared = distinct - withCopies
+        c.pagesScanned = pages * c.fullScans
+        c.generalProfit = c.pagesSharing * PageStore.pageSize - pages * kernelRmapItemBytes
+        return c
+    }
+
+    /// Runs the benchmark.
+    public func run() throws(Errno) -> Result {
+        let k = SimulatedKernel()
+        try k.setKSMKnob("smart_scan", .bool(false))
+        try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
+        let p = k.spawn()
+        try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
+        try k.madvise(p, at: 0, pages: pages, advice: .mergeable)
+        let d = distinct
+        try k.write(p, at: 0, pages: pages) { i, page in
+            FillGenerator.pattern(page, tag: 0xBE_BC4, a: 0, b: UInt64(i < d ? i : (i - d) % max(d, 1)))
+        }
+        func timedScan() -> Double {
+            let t0 = Self.now()
+            k.ksmDoScan(Int.max)
+            return Self.now() - t0
+        }
+        let first = timedScan()
+        let merge = timedScan()
+        _ = timedScan()  // the pass after the merges still removes nothing; warm up
+        var steady: [Double] = []
+        for _ in 0..<max(steadyScans, 1) { steady.append(timedScan()) }
+        steady.sort()
+        let metadata = Double(k.ksmMetadataBytes) / Double(pages)
+        return Result(
+            pages: pages, duplicateRatio: duplicateRatio,
+            firstScanPagesPerSecond: Double(pages) / first, mergeScanPagesPerSecond: Double(pages) / merge,
+            steadyScanPagesPerSecond: Double(pages) / steady[steady.count / 2], metadataBytesPerPage: metadata,
+            peakResidentBytes: Self.peakResidentBytes(), counters: k.ksmCounters, expectedCounters: expectedCounters)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// `VmHWM` of /proc/self/status, in bytes.
+    static func peakResidentBytes() -> Int {
+        guard case .success(let text) = ProcFiles.read("/proc/self/status") else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+}
+
+extension SimulatedKernel {
+    /// Bytes of ksmd's own bookkeeping: rmap items, stable nodes and the two indexes (page contents
+    /// and page tables excluded).
+    public var ksmMetadataBytes: Int {
+        let itemBytes = ksm.items.capacity * MemoryLayout<RmapItem>.stride
+        let nodeBytes = ksm.nodes.capacity * MemoryLayout<StableNode>.stride
+        let indexEntry = MemoryLayout<UInt64>.stride + MemoryLayout<Int32>.stride
+        let indexBytes = (ksm.stableIndex.capacity + ksm.unstableIndex.capacity) * indexEntry
+        let freeLists = (ksm.freeItems.capacity + ksm.freeNodes.capacity) * MemoryLayout<Int32>.stride
+        return itemBytes + nodeBytes + indexBytes + freeLists
+    }
+}
