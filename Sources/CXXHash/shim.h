@@ -18,4 +18,15 @@ static inline void cxxh_xxh3_128(const void *data, size_t length, uint64_t *low,
 }
 /// XXH64 of `length` bytes with `seed` (the kernel's KSM page checksum uses seed 0).
 static inline uint64_t cxxh_xxh64(const void *data, size_t length, uint64_t seed) { return XXH64(data, length, seed); }
+
+/// A streaming XXH3-64 state (seed 0), heap-allocated by libxxhash.
+typedef struct XXH3_state_s cxxh_stream;
+static inline cxxh_stream *cxxh_stream_new(void) {
+    XXH3_state_t *s = XXH3_createState();
+    if (s) XXH3_64bits_reset(s);
+    return s;
+}
+static inline void cxxh_stream_update(cxxh_stream *s, const void *data, size_t length) { XXH3_64bits_update(s, data, length); }
+static inline uint64_t cxxh_stream_digest(const cxxh_stream *s) { return XXH3_64bits_digest(s); }
+static inline void cxxh_stream_free(cxxh_stream *s) { XXH3_freeState(s); }
 #endif

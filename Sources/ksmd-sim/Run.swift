@@ -11,9 +11,16 @@ struct Run: ParsableCommand {
     @Flag(help: "Print the reports as JSON: {\"reports\":[...]}.")
     var json = false
 
+    @Option(help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
+    var memoryBudgetMib: Int?
+
+    func validate() throws {
+        if let m = memoryBudgetMib, m < 1 || m > 1 << 40 { throw ValidationError("--memory-budget-mib must be at least 1") }
+    }
+
     func run() throws {
         let scenario = try loadScenario(file)
-        let backend = SimulatorBackend(rules: scenario.rules)
+        let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
         try runAndPrint(scenario, on: backend, json: json, header: "simulator, rules \(scenario.rules.name)")
     }
 }

@@ -8,7 +8,8 @@ extension SimulatedKernel {
     /// `PROT_WRITE` (EFAULT standing for the kernel's SIGSEGV). A page that cannot be written stops
     /// the write there with EIO (or EFAULT), keeping the pages written before it, as the kernel's
     /// short write does. A private page shared with another mapping (after fork, or a KSM page) is
-    /// copied first.
+    /// copied first. ENOMEM, before anything is written, when the pages could exceed
+    /// ``memoryBudgetPages``.
     /// - Complexity: O(pages × (log VMAs + 4 KiB)).
     public func write(
         _ pid: ProcessID, at: Int, pages: Int, forced: Bool = true,
@@ -16,6 +17,8 @@ extension SimulatedKernel {
     ) throws(Errno) {
         let mm = mm(pid)
         let failure: Errno = forced ? .EIO : .EFAULT
+        // Refused before allocating: every page written might need a new one.
+        if pages > memoryBudgetPages - store.livePages { throw .ENOMEM }
         for n in 0..<max(pages, 0) {
             let page = at + n
             guard let i = mm.index(containing: page) else { throw failure }
@@ -101,30 +104,60 @@ extension SimulatedKernel {
     /// - Complexity: O(mapped pages × 4 KiB).
     public func contentDigest(_ pid: ProcessID) -> UInt64 {
         let mm = mm(pid)
-        var digest = ContentDigest()
+        let digest = ContentDigest()
         for v in mm.vmas {
-            for page in v.range {
+            var page = v.start
+            while page < v.end {
+                // Whole untouched leaves of anonymous memory are runs of zero pages.
+                let leafEnd = min((page >> PageTable.leafShift + 1) << PageTable.leafShift, v.end)
+                if v.object == nil && mm.pageTable.leafIndex(page >> PageTable.leafShift) == nil {
+                    digest.addZeroPages(leafEnd - page)
+                    page = leafEnd
+                    continue
+                }
                 let h = readablePage(mm, v, page)
                 if h == 0 { digest.addZeroPage() } else { digest.add(UnsafeRawPointer(store.bytes(h))) }
+                page += 1
             }
         }
         return digest.finish()
     }
 }
 
-/// The content digest reports carry: XXH3-64 over the pages' XXH3-64 values, in address order.
-public struct ContentDigest {
-    private var hashes: [UInt64] = []
+/// The content digest reports carry: XXH3-64 over the pages' XXH3-64 values (8 bytes each,
+/// little-endian), in address order. Streams, so a huge window needs no per-page storage.
+public final class ContentDigest {
+    private let state: OpaquePointer
     static let zeroHash: UInt64 = SimulatedKernel.zeroPage.withUnsafeBytes { cxxh_xxh3_64($0.baseAddress, $0.count) }
 
-    public init() {}
+    public init() {
+        guard let s = cxxh_stream_new() else { fatalError("out of memory for an XXH3 state") }
+        state = s
+    }
+
+    deinit { cxxh_stream_free(state) }
 
     /// Adds a page of 4096 bytes.
-    public mutating func add(_ page: UnsafeRawPointer) { hashes.append(cxxh_xxh3_64(page, PageStore.pageSize)) }
+    public func add(_ page: UnsafeRawPointer) { feed(cxxh_xxh3_64(page, PageStore.pageSize)) }
     /// Adds a page that reads as zeros.
-    public mutating func addZeroPage() { hashes.append(Self.zeroHash) }
-    /// The digest.
-    public func finish() -> UInt64 {
-        hashes.withUnsafeBytes { cxxh_xxh3_64($0.baseAddress, $0.count) }
+    public func addZeroPage() { feed(Self.zeroHash) }
+    /// Adds `count` pages that read as zeros.
+    public func addZeroPages(_ count: Int) {
+        var left = count
+        Self.zeroRun.withUnsafeBytes { run in
+            while left > 0 {
+                let n = min(left, Self.zeroRunPages)
+                cxxh_stream_update(state, run.baseAddress, n * 8)
+                left -= n
+            }
+        }
     }
+    static let zeroRunPages = 512
+    static let zeroRun = [UInt64](repeating: zeroHash.littleEndian, count: zeroRunPages)
+    private func feed(_ hash: UInt64) {
+        var h = hash.littleEndian
+        withUnsafeBytes(of: &h) { cxxh_stream_update(state, $0.baseAddress, 8) }
+    }
+    /// The digest.
+    public func finish() -> UInt64 { cxxh_stream_digest(state) }
 }

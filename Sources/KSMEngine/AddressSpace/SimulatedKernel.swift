@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Identifies a simulated process.
 public struct ProcessID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int
@@ -42,6 +46,20 @@ public final class SimulatedKernel {
     public var rules: EligibilityRules
     /// `vm.max_map_count`.
     public var maxMapCount = 65530
+    /// The most pages the simulator may hold in memory; writes that could exceed it are refused
+    /// before anything is allocated. Defaults to half of this machine's physical memory.
+    public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
+
+    /// Half of the physical memory, in pages.
+    public static var defaultMemoryBudgetPages: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 20 }
+        return max(1, pages * size / 2 / PageStore.pageSize)
+    }
+
+    /// Pages of memory the simulator holds now (process pages, page caches, KSM pages).
+    public var residentPages: Int { store.livePages }
 
     let store = PageStore()
     /// ksmd's state.

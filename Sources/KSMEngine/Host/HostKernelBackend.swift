@@ -489,7 +489,7 @@ public final class HostKernelBackend: ScenarioBackend {
     /// ``ContentDigest`` of the reported VMAs' pages, in scenario order, read from `/proc/PID/mem`.
     private func digest(_ w: WorkerProcess, _ vmas: [(HostVMA, Range<Int>)]) throws -> UInt64 {
         let fd = try w.memFile()
-        var digest = ContentDigest()
+        let digest = ContentDigest()
         for (v, _) in vmas {
             var address = v.start
             while address < v.end {

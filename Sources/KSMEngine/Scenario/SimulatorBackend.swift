@@ -4,8 +4,9 @@ public final class SimulatorBackend: ScenarioBackend {
     public let kernel: SimulatedKernel
     private var pids: [String: ProcessID] = [:]
 
-    public init(rules: EligibilityRules) {
+    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
         kernel = SimulatedKernel(rules: rules)
+        if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
     }
 
     /// The process a scenario name refers to.
@@ -32,6 +33,11 @@ public final class SimulatorBackend: ScenarioBackend {
         case .madvise(let name, let at, let pages, let advice): try kernel.madvise(p(name), at: at, pages: pages, advice: advice)
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
+            let room = kernel.memoryBudgetPages - kernel.residentPages
+            guard pages <= room else {
+                throw ScenarioError(
+                    "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)")
+            }
             try kernel.write(p(name), at: at, pages: pages, fill: fills.filler(for: fill))
         case .scan(let n): try kernel.runKSMD(fullScans: n)
         case .ksmRun(let v): try kernel.setKSMKnob("run", .int(v))
