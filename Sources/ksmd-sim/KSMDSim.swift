@@ -11,7 +11,7 @@ struct KSMDSim: ParsableCommand {
         commandName: "ksmd-sim",
         abstract: "Linux Kernel Samepage Merging, simulated: VMA rules, KSM eligibility, scenarios.",
         discussion: "With no subcommand, runs a built-in demonstration.",
-        subcommands: [Demo.self, Run.self, Kernel.self, Random.self, Bench.self],
+        subcommands: [Demo.self, Run.self, Compare.self, Kernel.self, Random.self, Bench.self],
         defaultSubcommand: Demo.self
     )
 }
@@ -72,15 +72,22 @@ func loadScenario(_ path: String) throws -> Scenario {
     }
 }
 
-/// Runs a scenario on a backend and prints its reports, or exits with one line.
-func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, json: Bool, header: String) throws {
-    let reports: [Report]
+/// Runs a scenario on a backend, or exits with one line; a progress bar shows on a terminal.
+func runScenario(_ scenario: Scenario, on backend: ScenarioBackend) throws -> [Report] {
+    let progress = ProgressBar()
+    defer { progress.finish() }
     do {
-        reports = try ScenarioRunner.run(scenario, on: backend)
+        return try ScenarioRunner.run(scenario, on: backend, onStep: { progress.update($0, $1) })
     } catch {
+        progress.finish()
         printError(error.description)
         throw Exit.dataError
     }
+}
+
+/// Runs a scenario on a backend and prints its reports, or exits with one line.
+func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, json: Bool, header: String) throws {
+    let reports = try runScenario(scenario, on: backend)
     if json {
         print(JSON.object([("reports", .array(reports.map(\.json)))]).serialized(pretty: true))
     } else {

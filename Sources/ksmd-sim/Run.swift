@@ -11,6 +11,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print the reports as JSON: {\"reports\":[...]}.")
     var json = false
 
+    @Option(help: "Write the global counters after every full scan to this CSV file.")
+    var csv: String?
+
     @Option(help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
@@ -21,6 +24,14 @@ struct Run: ParsableCommand {
     func run() throws {
         let scenario = try loadScenario(file)
         let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
-        try runAndPrint(scenario, on: backend, json: json, header: "simulator, rules \(scenario.rules.name)")
+        let reports = try runScenario(scenario, on: backend)
+        if let csv { try writeFile(csv, backend.series.csv) }
+        if json {
+            print(JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(pretty: true))
+        } else {
+            print("simulator, rules \(scenario.rules.name)")
+            for r in reports { print(r.text) }
+            print(backend.summary.text)
+        }
     }
 }

@@ -189,6 +189,8 @@ public final class HostKernelBackend: ScenarioBackend {
         case .ksmKnobs(let knobs):
             let control = try ksmControl()
             for k in knobs { try control.write(k.name, k.value.sysfsText) }
+        case .runFor, .mutator:
+            throw ScenarioError("run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
         case .report:
             break
         }

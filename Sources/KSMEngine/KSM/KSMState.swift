@@ -48,6 +48,8 @@ final class KSMState {
     var clockNanos = 0
     /// ksmd's simulated CPU time in nanoseconds.
     var cpuNanos = 0
+    /// When ksmd's next batch is due (it sleeps `sleep_millisecs` after each).
+    var nextBatchNanos = 0
     /// Modelled CPU cost of scanning one page, in nanoseconds.
     var nanosPerPage = 2_000
     var advisorStartScan = 0

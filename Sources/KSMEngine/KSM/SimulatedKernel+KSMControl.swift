@@ -184,12 +184,53 @@ extension SimulatedKernel {
         let target = ksm.seqnr + fullScans
         while ksm.seqnr < target && !ksm.slots.isEmpty {
             guard ksm.knobs.pagesToScan > 0 else { throw .EINVAL }
-            let scanned = ksmDoScan(ksm.knobs.pagesToScan)
-            let cpu = scanned * ksm.nanosPerPage
-            ksm.cpuNanos += cpu
-            ksm.clockNanos += cpu + ksm.knobs.sleepMillisecs * 1_000_000
+            ksm.clockNanos = max(ksm.clockNanos, ksm.nextBatchNanos)
+            ksmdBatch()
         }
     }
+
+    /// Whether ksmd would run a batch now (`ksmd_should_run()`): run=1 and some mm registered.
+    public var ksmdShouldRun: Bool { ksm.knobs.run == 1 && !ksm.slots.isEmpty }
+
+    /// When ksmd's next batch is due, in simulated nanoseconds.
+    public var ksmdNextBatchNanos: Int { ksm.nextBatchNanos }
+
+    /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)`, its CPU
+    /// time, then `sleep_millisecs` until the next.
+    func ksmdBatch() {
+        let scanned = ksmDoScan(ksm.knobs.pagesToScan)
+        let cpu = scanned * ksm.nanosPerPage
+        ksm.cpuNanos += cpu
+        ksm.clockNanos += cpu
+        ksm.nextBatchNanos = ksm.clockNanos + ksm.knobs.sleepMillisecs * 1_000_000
+        ksm.clockNanos = ksm.nextBatchNanos
+    }
+
+    /// Lets `seconds` of simulated time pass: ksmd runs its batches if run=1, and `event` is called
+    /// at the times it asks for (mutators), interleaved in time order. `event` gets the current
+    /// time and returns when it wants to be called next (`nil`: never).
+    public func runFor(seconds: Double, firstEvent: Int?, event: (Int) throws -> Int?) rethrows {
+        let end = ksm.clockNanos + Int(seconds * 1e9)
+        var nextEvent = firstEvent
+        while true {
+            let nextBatch = ksmdShouldRun && ksm.knobs.pagesToScan > 0 ? max(ksm.nextBatchNanos, ksm.clockNanos) : Int.max
+            let t = min(nextBatch, nextEvent ?? .max)
+            if t > end { break }
+            ksm.clockNanos = max(ksm.clockNanos, t)
+            if let e = nextEvent, e <= nextBatch {
+                nextEvent = try event(ksm.clockNanos)
+            } else {
+                ksmdBatch()
+            }
+        }
+        ksm.clockNanos = max(ksm.clockNanos, end)
+    }
+
+    /// Simulated nanoseconds since the kernel started.
+    public var clockNanos: Int { ksm.clockNanos }
+
+    /// ksmd's CPU time so far, in simulated seconds.
+    public var ksmdCPUSeconds: Double { Double(ksm.cpuNanos) / 1e9 }
 
     /// Simulated seconds since the kernel started.
     public var simulatedSeconds: Double { Double(ksm.clockNanos) / 1e9 }

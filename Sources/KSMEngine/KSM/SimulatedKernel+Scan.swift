@@ -85,6 +85,7 @@ extension SimulatedKernel {
             ksm.cursor = nil
             advisorStopScan()
             ksm.seqnr += 1
+            onFullScan?()
             return nil
         }
     }

@@ -150,6 +150,8 @@ public struct RandomScenario {
         case .ksmRun: "ksm_run"
         case .ksmKnobs: "ksm"
         case .report: "report"
+        case .runFor: "run_for"
+        case .mutator: "mutator"
         }
     }
 

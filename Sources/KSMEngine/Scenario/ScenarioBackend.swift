@@ -17,7 +17,8 @@ public enum ScenarioRunner {
     /// A step that fails without an `expect`, fails with another errno than expected, or succeeds
     /// when a failure was expected ends the run with a ``ScenarioError`` naming it.
     public static func run(
-        _ scenario: Scenario, on backend: ScenarioBackend, onReport: (Report) -> Void = { _ in }
+        _ scenario: Scenario, on backend: ScenarioBackend, onReport: (Report) -> Void = { _ in },
+        onStep: (_ index: Int, _ count: Int) -> Void = { _, _ in }
     ) throws(ScenarioError) -> [Report] {
         let fills = FillGenerator()
         var live: [String] = []
@@ -41,6 +42,7 @@ public enum ScenarioRunner {
             }
         }
         for step in scenario.steps {
+            onStep(step.index, scenario.steps.count)
             if case .report(let label) = step.action {
                 try record(label, step: step)
                 continue

@@ -23,7 +23,7 @@ extension Scenario {
         guard case .array(let items) = stepsJSON else { throw ScenarioError("\"steps\" must be an array") }
         var decoder = StepDecoder()
         var steps: [Step] = []
-        for (i, item) in items.enumerated() { steps.append(try decoder.decode(item, index: i)) }
+        for (i, item) in items.enumerated() { steps.append(contentsOf: try decoder.decode(item, index: i)) }
         return Scenario(rules: rules, knobs: knobs, steps: steps)
     }
 

@@ -104,6 +104,12 @@ extension Step {
         case .ksmRun(let v): add("value", .int(v))
         case .ksmKnobs(let knobs): for k in knobs { add(k.name, k.value.json) }
         case .report(let label): add("label", .string(label))
+        case .runFor(let seconds): add("seconds", .double(seconds))
+        case .mutator(let p, let at, let pages, let rate):
+            add("process", .string(p))
+            add("at", .int(at))
+            add("pages", .int(pages))
+            add("rate", .double(rate))
         }
         if let expect { add("expect", .string(expect.name)) }
         return .object(m)

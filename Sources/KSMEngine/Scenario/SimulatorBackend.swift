@@ -4,9 +4,25 @@ public final class SimulatorBackend: ScenarioBackend {
     public let kernel: SimulatedKernel
     private var pids: [String: ProcessID] = [:]
 
+    /// The global counters after every full scan, for charts and CSV.
+    public private(set) var series = CounterSeries()
+
     public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
         kernel = SimulatedKernel(rules: rules)
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
+        kernel.onFullScan = { [unowned self] in self.recordSample() }
+    }
+
+    /// Time to converge and ksmd's CPU share, from the run so far.
+    public var summary: RunSummary {
+        let t = kernel.simulatedSeconds
+        return RunSummary(
+            convergedAtSeconds: series.convergedAtSeconds, simulatedSeconds: t,
+            ksmdCPUShare: t > 0 ? kernel.ksmdCPUSeconds / t : 0)
+    }
+
+    private func recordSample() {
+        series.append(CounterSeries.Sample(seconds: kernel.simulatedSeconds, counters: kernel.ksmCounters))
     }
 
     /// The process a scenario name refers to.
@@ -39,12 +55,58 @@ public final class SimulatorBackend: ScenarioBackend {
                     "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)")
             }
             try kernel.write(p(name), at: at, pages: pages, fill: fills.filler(for: fill))
-        case .scan(let n): try kernel.runKSMD(fullScans: n)
+        case .scan(let n):
+            recordSample()
+            try kernel.runKSMD(fullScans: n)
         case .ksmRun(let v): try kernel.setKSMKnob("run", .int(v))
         case .ksmKnobs(let settings):
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
+        case .mutator(let name, let at, let pages, let rate):
+            mutators.removeAll { $0.process == name && $0.at == at && $0.pages == pages }
+            if rate > 0 {
+                let interval = max(1, Int(1e9 / rate))
+                mutators.append(Mutator(process: name, at: at, pages: pages, interval: interval, next: kernel.clockNanos + interval))
+            }
+        case .runFor(let seconds):
+            recordSample()
+            try runFor(seconds, fills: fills)
+            recordSample()
         case .report:
             break
+        }
+    }
+
+    /// A process rewriting random pages of a range at a steady rate.
+    struct Mutator {
+        var process: String
+        var at: Int
+        var pages: Int
+        /// Nanoseconds between writes, and when the next is due.
+        var interval: Int
+        var next: Int
+        var rng = RandomScenario.Generator(seed: 0x6D75_7461_746F_72)
+    }
+
+    private var mutators: [Mutator] = []
+
+    /// Simulated time passes with ksmd and the mutators interleaved. A mutator whose process is
+    /// gone stops; a write the kernel refuses (the range was unmapped) is skipped.
+    private func runFor(_ seconds: Double, fills: FillGenerator) throws {
+        mutators.removeAll { pids[$0.process] == nil }
+        for i in mutators.indices where mutators[i].next < kernel.clockNanos { mutators[i].next = kernel.clockNanos }
+        try kernel.runFor(seconds: seconds, firstEvent: mutators.map(\.next).min()) { now in
+            guard let i = mutators.indices.min(by: { mutators[$0].next < mutators[$1].next }) else { return nil }
+            let m = mutators[i]
+            let page = m.at + Int(mutators[i].rng.next() % UInt64(m.pages))
+            if let pid = pids[m.process] {
+                do {
+                    try kernel.write(pid, at: page, pages: 1, fill: fills.filler(for: .unique))
+                } catch let e as Errno where e == .ENOMEM {
+                    throw ScenarioError("a mutator's write exceeds the simulator's memory budget")
+                } catch {}
+            }
+            mutators[i].next += m.interval
+            return mutators.map(\.next).min()
         }
     }
 

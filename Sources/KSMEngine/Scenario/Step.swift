@@ -35,14 +35,20 @@ public enum StepAction: Hashable, Sendable {
     case ksmRun(Int)
     case ksmKnobs([KnobSetting])
     case report(String)
+    /// Simulated time passes: ksmd runs its batches if run=1, mutators write.
+    case runFor(seconds: Double)
+    /// A mutator rewriting random pages of a range at `rate` pages per simulated second (0 stops
+    /// the process's mutators on that range).
+    case mutator(String, at: Int, pages: Int, rate: Double)
 
     /// The process the step acts on, if any.
     public var process: String? {
         switch self {
         case .spawn(let p), .fork(let p, _), .exec(let p), .exit(let p), .prctl(let p, _), .mmap(let p, _, _, _, _),
-            .munmap(let p, _, _), .mprotect(let p, _, _, _), .madvise(let p, _, _, _), .brk(let p, _), .write(let p, _, _, _):
+            .munmap(let p, _, _), .mprotect(let p, _, _, _), .madvise(let p, _, _, _), .brk(let p, _), .write(let p, _, _, _),
+            .mutator(let p, _, _, _):
             return p
-        case .scan, .ksmRun, .ksmKnobs, .report: return nil
+        case .scan, .ksmRun, .ksmKnobs, .report, .runFor: return nil
         }
     }
 }

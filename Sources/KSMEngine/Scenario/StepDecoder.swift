@@ -1,9 +1,9 @@
 /// Decodes steps one by one, tracking process names so that every use names a live process.
 struct StepDecoder {
-    private var live: Set<String> = []
-    private var used: Set<String> = []
+    var live: Set<String> = []
+    var used: Set<String> = []
 
-    mutating func decode(_ json: JSON, index: Int) throws(ScenarioError) -> Step {
+    mutating func decode(_ json: JSON, index: Int) throws(ScenarioError) -> [Step] {
         guard case .object(let members) = json else {
             throw ScenarioError(step: index, "a step is a JSON object, not \(json.typeName)")
         }
@@ -17,9 +17,15 @@ struct StepDecoder {
             }
             expect = errno
         }
+        if op == "workload" {
+            if expect != nil { throw fields.error("a workload step cannot carry \"expect\"") }
+            let steps = try workload(&fields)
+            try fields.finish()
+            return steps.map { Step(index: index, op: op, action: $0, expect: nil) }
+        }
         let action = try decodeAction(op, &fields)
         try fields.finish()
-        return Step(index: index, op: op, action: action, expect: expect)
+        return [Step(index: index, op: op, action: action, expect: expect)]
     }
 
     private mutating func process(_ f: inout FieldReader, _ key: String = "process") throws(ScenarioError) -> String {
@@ -99,8 +105,17 @@ struct StepDecoder {
             return .ksmKnobs(knobs)
         case "report":
             return .report(try f.string("label"))
+        case "run_for":
+            return .runFor(seconds: try f.number("seconds", 0...1_000_000))
+        case "mutator":
+            let p = try process(&f)
+            let at = try f.int("at", 0...(SimulatedKernel.windowPages - 1))
+            let pages = try f.int("pages", 1...SimulatedKernel.windowPages)
+            try f.checkWindow(at, pages)
+            return .mutator(p, at: at, pages: pages, rate: try f.number("rate", 0...1_000_000))
         default:
-            throw f.error("unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report)")
+            throw f.error(
+                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, workload)")
         }
     }
 
@@ -251,6 +266,22 @@ struct FieldReader {
 
     mutating func optionalInt(_ key: String, _ range: ClosedRange<Int>) throws(ScenarioError) -> Int? {
         has(key) ? try int(key, range) : nil
+    }
+
+    mutating func number(_ key: String, _ range: ClosedRange<Double>) throws(ScenarioError) -> Double {
+        guard let v = take(key) else { throw error("missing \"\(key)\"") }
+        let d: Double
+        switch v {
+        case .int(let n): d = Double(n)
+        case .double(let x): d = x
+        default: throw error("\"\(key)\" must be a number, not \(v.serialized())")
+        }
+        guard range.contains(d) else { throw error("\"\(key)\" is \(d), outside \(range.lowerBound)...\(range.upperBound)") }
+        return d
+    }
+
+    mutating func optionalNumber(_ key: String, _ range: ClosedRange<Double>) throws(ScenarioError) -> Double? {
+        has(key) ? try number(key, range) : nil
     }
 
     mutating func prot() throws(ScenarioError) -> Protection {

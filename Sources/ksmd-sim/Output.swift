@@ -1,0 +1,53 @@
+import KSMEngine
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes text to a file, or exits with one line.
+func writeFile(_ path: String, _ text: String) throws {
+    guard let f = fopen(path, "wb") else {
+        printError("cannot write \(path): \(String(cString: strerror(errno)))")
+        throw errno == EACCES ? Exit.noPermission : Exit.dataError
+    }
+    var t = text
+    let ok = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
+    if fclose(f) != 0 || !ok {
+        printError("cannot write \(path): \(String(cString: strerror(errno)))")
+        throw Exit.dataError
+    }
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and the run has taken more than a
+/// second.
+final class ProgressBar {
+    private let enabled = isatty(2) == 1
+    private let start = ProgressBar.now()
+    private var shown = false
+    private var lastDraw = 0.0
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    func update(_ done: Int, _ total: Int, _ label: String = "steps") {
+        guard enabled, total > 0 else { return }
+        let t = Self.now()
+        guard t - start > 1, t - lastDraw > 0.1 else { return }
+        lastDraw = t
+        shown = true
+        let width = 30
+        let filled = min(width, done * width / total)
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        var line = "\r[\(bar)] \(done)/\(total) \(label)"
+        line.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    func finish() {
+        guard shown else { return }
+        var clear = "\r" + String(repeating: " ", count: 60) + "\r"
+        clear.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
