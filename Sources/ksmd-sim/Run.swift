@@ -14,6 +14,16 @@ struct Run: ParsableCommand {
     @Option(help: "Write the global counters after every full scan to this CSV file.")
     var csv: String?
 
+    @Option(help: "Draw pages_shared, pages_sharing, pages_unshared, pages_volatile and ksm_zero_pages over the run as an SVG chart.")
+    var plot: String?
+
+    @Option(help: "The chart's x axis: scans (full scans) or seconds (simulated time).")
+    var xAxis: XAxisChoice = .scans
+
+    enum XAxisChoice: String, ExpressibleByArgument {
+        case scans, seconds
+    }
+
     @Option(help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
@@ -26,6 +36,12 @@ struct Run: ParsableCommand {
         let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
         let reports = try runScenario(scenario, on: backend)
         if let csv { try writeFile(csv, backend.series.csv) }
+        if let plot {
+            let chart = SVGChart(
+                title: "KSM counters: \(file) (rules \(scenario.rules.name))", series: backend.series,
+                xAxis: xAxis == .scans ? .fullScans : .seconds)
+            try writeFile(plot, chart.render())
+        }
         if json {
             print(JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(pretty: true))
         } else {

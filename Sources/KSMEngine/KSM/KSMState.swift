@@ -25,8 +25,8 @@ final class KSMState {
     var freeItems: [Int32] = []
     var nodes: [StableNode] = []
     var freeNodes: [Int32] = []
-    /// Content key to the first tree-level stable node (regular or chain) with that key.
-    var stableIndex: [UInt64: Int32] = [:]
+    /// The root of the stable tree (-1: empty), a red-black tree ordered by page contents.
+    var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).
     var unstableIndex: [UInt64: Int32] = [:]
     /// Keys are masked with this; tests set it to 0 so every page collides.

@@ -127,29 +127,24 @@ extension SimulatedKernel {
         }
     }
 
-    /// Removes every stable node whose page is gone; `false` if some KSM page is still mapped
-    /// (`remove_all_stable_nodes()`).
+    /// Removes every stable node, root first, as long as its page is no longer mapped; `false` at
+    /// the first one still mapped (`remove_all_stable_nodes()`).
     func removeAllStableNodes() -> Bool {
-        var ok = true
-        for (_, first) in ksm.stableIndex {
-            var node = first
-            while node >= 0 {
-                let next = ksm.nodes[Int(node)].keyNext
-                if ksm.nodes[Int(node)].kind == .chain {
-                    var dup = ksm.nodes[Int(node)].head
-                    while dup >= 0 {
-                        let nextDup = ksm.nodes[Int(dup)].nextDup
-                        if ksmGetPage(dup) != nil { ok = false }
-                        dup = nextDup
-                    }
-                    if ksm.nodes[Int(node)].head < 0 { freeStableNodeChain(node) }
-                } else if ksmGetPage(node) != nil {
-                    ok = false
+        while ksm.stableRoot >= 0 {
+            let node = ksm.stableRoot
+            if ksm.nodes[Int(node)].kind == .chain {
+                var dup = ksm.nodes[Int(node)].head
+                while dup >= 0 {
+                    let next = ksm.nodes[Int(dup)].nextDup
+                    if ksmGetPage(dup) != nil { return false }
+                    dup = next
                 }
-                node = next
+                freeStableNodeChain(node)
+            } else if ksmGetPage(node) != nil {
+                return false
             }
         }
-        return ok
+        return true
     }
 
     /// run=2 (`unmerge_and_remove_all_rmap_items()`): breaks every KSM page of every registered

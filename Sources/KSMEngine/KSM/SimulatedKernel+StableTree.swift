@@ -1,7 +1,9 @@
-// The stable and unstable trees. The kernel keeps both as rbtrees ordered by memcmp of page
-// contents; here each is an index from a content key (XXH64) to nodes, and bytes are always
-// compared before two pages are taken as equal, so results are the kernel's and no two different
-// pages ever merge, whatever the hash does.
+// The stable and unstable trees. The stable tree is the kernel's: a red-black tree ordered by
+// memcmp, walked the way stable_tree_search() walks it, because every node a search passes may be
+// pruned or collapsed (see SimulatedKernel+RBTree.swift). The unstable tree, rebuilt every pass and
+// without such side effects, is an index from a content key (the XXH64 ksmd computes anyway) to
+// items. Bytes are always compared before two pages are taken as equal, so no two different pages
+// ever merge, whatever the hash does.
 
 extension SimulatedKernel {
     // MARK: Allocation
@@ -40,39 +42,6 @@ extension SimulatedKernel {
         ksm.freeNodes.append(node)
     }
 
-    // MARK: The index of tree-level nodes
-
-    func indexInsert(_ node: Int32, key: UInt64) {
-        ksm.nodes[Int(node)].key = key
-        ksm.nodes[Int(node)].keyNext = ksm.stableIndex[key] ?? -1
-        ksm.stableIndex[key] = node
-    }
-
-    func indexRemove(_ node: Int32) {
-        let key = ksm.nodes[Int(node)].key
-        let next = ksm.nodes[Int(node)].keyNext
-        var cur = ksm.stableIndex[key] ?? -1
-        if cur == node {
-            if next < 0 { ksm.stableIndex[key] = nil } else { ksm.stableIndex[key] = next }
-            return
-        }
-        while cur >= 0 {
-            if ksm.nodes[Int(cur)].keyNext == node {
-                ksm.nodes[Int(cur)].keyNext = next
-                return
-            }
-            cur = ksm.nodes[Int(cur)].keyNext
-        }
-        preconditionFailure("stable node \(node) missing from the index")
-    }
-
-    /// Puts `new` where tree-level node `old` was (`rb_replace_node()`).
-    func indexReplace(_ old: Int32, with new: Int32) {
-        let key = ksm.nodes[Int(old)].key
-        indexRemove(old)
-        indexInsert(new, key: key)
-    }
-
     // MARK: Stable nodes
 
     /// The KSM page of a regular node or dup, or `nil` after removing the node when the page is gone
@@ -101,7 +70,7 @@ extension SimulatedKernel {
         if ksm.nodes[Int(node)].kind == .dup {
             dupDelete(node)
         } else {
-            indexRemove(node)
+            rbErase(node)
         }
         freeStableNode(node)
     }
@@ -133,14 +102,14 @@ extension SimulatedKernel {
         let chain = allocStableNode(.chain)
         ksm.nodes[Int(chain)].pruneTime = ksm.clockMillis
         ksm.stableNodeChains += 1
-        indexReplace(dup, with: chain)
+        rbReplace(dup, with: chain)
         chainAddDup(dup, chain)
         return chain
     }
 
     /// `free_stable_node_chain()`.
     func freeStableNodeChain(_ chain: Int32) {
-        indexRemove(chain)
+        rbErase(chain)
         freeStableNode(chain)
         ksm.stableNodeChains -= 1
     }
@@ -192,7 +161,7 @@ extension SimulatedKernel {
         let first = ksm.nodes[Int(chain)].head
         if first == found && ksm.nodes[Int(found)].nextDup < 0 {
             // One dup left: drop the chain, the dup takes its place.
-            indexReplace(chain, with: found)
+            rbReplace(chain, with: found)
             ksm.nodes[Int(found)].kind = .regular
             ksm.nodes[Int(found)].chain = -1
             ksm.nodes[Int(found)].prevDup = -1
@@ -214,22 +183,27 @@ extension SimulatedKernel {
     }
 
     /// The KSM page to merge `page` with (`stable_tree_search()`): `page` itself when it is
-    /// already a KSM page (forked), else a dup with identical content and room, else `nil`.
-    func stableTreeSearch(_ page: PageHandle, key: inout UInt64?) -> PageHandle? {
+    /// already a KSM page (forked), else a dup with identical content and room, else `nil`. Every
+    /// node on the path is pruned as the kernel prunes it.
+    /// - Complexity: O(log nodes) page comparisons.
+    func stableTreeSearch(_ page: PageHandle) -> PageHandle? {
         if store.ksmNode[Int(page)] >= 0 { return page }
-        let k = key ?? contentKey(page)
-        key = k
         again: while true {
-            var candidate = ksm.stableIndex[k] ?? -1
-            while candidate >= 0 {
-                let nextCandidate = ksm.nodes[Int(candidate)].keyNext
-                var node = candidate
+            var cur = ksm.stableRoot
+            while cur >= 0 {
+                var node = cur
                 guard let (dup, treePage) = stableNodeChain(&node, prune: true) else { continue again }
-                if store.equal(page, treePage) {
+                let c = comparePages(page, treePage)
+                if c < 0 {
+                    cur = rbLeft(node)
+                } else if c > 0 {
+                    cur = rbRight(node)
+                } else {
+                    // A match whose dups are all full: the page must pair through the unstable
+                    // tree to start a new dup.
                     guard isPageSharingCandidate(dup) else { return nil }
                     return treePage
                 }
-                candidate = nextCandidate
             }
             return nil
         }
@@ -237,26 +211,36 @@ extension SimulatedKernel {
 
     /// A new stable node for new KSM page `kpage`: a tree-level node, or a dup in the chain of
     /// identical content whose dups were all full (`stable_tree_insert()`).
-    func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
+    /// - Complexity: O(log nodes) page comparisons.
+    func stableTreeInsert(_ kpage: PageHandle) -> Int32 {
+        var parent: Int32 = -1
+        var left = false
         var existing: Int32 = -1
         again: while true {
-            var candidate = ksm.stableIndex[key] ?? -1
-            while candidate >= 0 {
-                let nextCandidate = ksm.nodes[Int(candidate)].keyNext
-                var node = candidate
+            parent = -1
+            var cur = ksm.stableRoot
+            while cur >= 0 {
+                var node = cur
                 guard let (_, treePage) = stableNodeChain(&node, prune: false) else { continue again }
-                if store.equal(kpage, treePage) {
+                let c = comparePages(kpage, treePage)
+                parent = node
+                if c < 0 {
+                    left = true
+                    cur = rbLeft(node)
+                } else if c > 0 {
+                    left = false
+                    cur = rbRight(node)
+                } else {
                     existing = node
-                    break again
+                    break
                 }
-                candidate = nextCandidate
             }
             break
         }
         let dup = allocStableNode(.regular)
         ksm.nodes[Int(dup)].page = kpage
         if existing < 0 {
-            indexInsert(dup, key: key)
+            rbInsert(dup, parent: parent, left: left)
         } else {
             let chain = ksm.nodes[Int(existing)].kind == .chain ? existing : allocStableNodeChain(existing)
             chainAddDup(dup, chain)

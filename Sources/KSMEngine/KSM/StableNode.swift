@@ -17,10 +17,11 @@ struct StableNode {
     var kind: Kind
     /// The KSM page (`kpfn`), for regular nodes and dups.
     var page: PageHandle = 0
-    /// Content key (XXH64 of the page) the index files tree-level nodes under.
-    var key: UInt64 = 0
-    /// Next tree-level node with the same key.
-    var keyNext: Int32 = -1
+    /// The red-black tree links of a tree-level node (regular or chain).
+    var rbLeft: Int32 = -1
+    var rbRight: Int32 = -1
+    var rbParent: Int32 = -1
+    var rbRed = false
     /// First rmap item (regular, dup) or first dup (chain).
     var head: Int32 = -1
     /// `rmap_hlist_len`: rmap items listed (regular, dup).
