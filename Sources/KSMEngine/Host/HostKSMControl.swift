@@ -48,11 +48,20 @@ final class HostKSMControl {
 
     deinit { restore() }
 
-    /// run=2, run=0, then the defaults.
+    /// run=2, run=0, then the defaults. A process of an earlier run that is still being torn down
+    /// can hold KSM pages for a moment: wait (up to 2 s) until the counters show none.
     func reset() throws(Errno) {
         try write("run", "2")
         try write("run", "0")
         for (name, value) in Self.defaults { try write(name, value) }
+        let deadline = WorkerProcess.monotonicSeconds() + 2
+        while ["pages_shared", "pages_sharing", "pages_unshared", "ksm_zero_pages"].contains(where: { read($0) != 0 })
+            && WorkerProcess.monotonicSeconds() < deadline
+        {
+            usleep(10_000)
+            try write("run", "2")
+            try write("run", "0")
+        }
     }
 
     /// Puts every knob back as it was found and releases the lock. Idempotent.
