@@ -1,0 +1,143 @@
+import Glibc
+
+/// Estimates what the kernel's KSM would reach on live processes with `PR_SET_MEMORY_MERGE` on and
+/// the default knobs, after ksmd converges: "what would KSM save on this running process?".
+///
+/// Read-only, and the kernel's permission checks apply: for each process it reads
+/// `/proc/PID/smaps` (VMAs and their `VmFlags:`), `/proc/PID/pagemap` (which pages are present
+/// private anonymous pages) and `/proc/PID/mem` (their bytes, opened `O_RDONLY`). The rule set
+/// decides which VMAs would become `VM_MERGEABLE`; their present anonymous pages, less the shared
+/// zero page's mappings, are copied into a fresh ``SimulatedKernel`` (see ``KSMSnapshot``), where
+/// ksmd runs until its counters stop changing.
+///
+/// ```swift
+/// let estimate = try KSMEstimator().estimate(pids: [getpid()])
+/// print(estimate.text)       // or estimate.json
+/// estimate.savedBytes        // (pages_sharing + ksm_zero_pages) * 4096
+/// ```
+public struct KSMEstimator: Sendable {
+    /// What to estimate and how.
+    public struct Options: Sendable {
+        /// The eligibility rules (`ksm_compatible()`).
+        public var rules: EligibilityRules = .linux6_17
+        /// Only VMAs (parts of VMAs) in this address range are looked at; `nil`: all.
+        public var range: Range<UInt64>?
+        /// The most pages the snapshot may hold (``SimulatedKernel/memoryBudgetPages``); more present
+        /// anonymous pages than this are refused before any is read.
+        public var memoryBudgetPages: Int = SimulatedKernel.defaultMemoryBudgetPages
+        /// The most full scans ksmd runs.
+        public var maxFullScans = 50
+        /// Consecutive full scans without a change that count as converged.
+        public var stableScans = 2
+
+        /// Options with `rules` and `range`, the default budget and scan limits.
+        public init(rules: EligibilityRules = .linux6_17, range: Range<UInt64>? = nil) {
+            self.rules = rules
+            self.range = range
+        }
+    }
+
+    /// What to estimate and how.
+    public var options: Options
+
+    /// An estimator with `options` (by default: the Linux 6.17 rules, all of each address space).
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Estimates KSM on the processes `pids` (distinct) together: their pages merge with each other's.
+    ///
+    /// Errors, each an ``EstimateError`` of one line naming the file and errno: `.noProcess` (a pid
+    /// that does not exist), `.permissionDenied` (the kernel refused to open or read a file),
+    /// `.tooLarge` (more present anonymous pages than the memory budget; refused before any page
+    /// is read), `.readFailed`.
+    /// - Complexity: O(pages of the eligible VMAs with resident memory + full scans × eligible pages).
+    public func estimate(pids: [Int32]) throws(EstimateError) -> KSMEstimate {
+        precondition(options.maxFullScans > 0 && options.stableScans > 0, "scan limits must be positive")
+        let zeroPage = try ZeroPageDetection.probe()
+
+        // First pass: VMAs and pagemaps only.
+        let buffer = ProcReadBuffer()
+        var readers: [ProcPageReader] = []
+        var plans: [ProcessPlan] = []
+        for pid in pids {
+            guard pid > 0 else { throw EstimateError(.noProcess, "no process \(pid)") }
+            let reader = try ProcPageReader(pid: pid, buffer: buffer)
+            readers.append(reader)
+            plans.append(
+                try ProcessPlan.read(pid: pid, reader: reader, rules: options.rules, range: options.range, zeroPage: zeroPage))
+        }
+        let total = plans.reduce(0) { $0 + $1.candidatePages }
+        if total > options.memoryBudgetPages {
+            throw EstimateError(
+                .tooLarge,
+                "the \(total) present anonymous pages of eligible VMAs (\(KSMEstimate.readableSize(total * 4096))) exceed the "
+                    + "simulator's memory budget of \(options.memoryBudgetPages) pages "
+                    + "(\(KSMEstimate.readableSize(options.memoryBudgetPages * 4096)))")
+        }
+
+        // Second pass: the pages' bytes into the snapshot.
+        let snapshot = KSMSnapshot(rules: options.rules, memoryBudgetPages: options.memoryBudgetPages)
+        var processes: [KSMEstimate.Process] = []
+        var simulated: [ProcessID] = []
+        for (plan, reader) in zip(plans, readers) {
+            let withPages = plan.eligible.filter { $0.pages > 0 }
+            let layout = try snapshot.addProcess(vmaPages: withPages.map(\.pages))
+            var zeroFilled = 0
+            var vanished = 0
+            for (e, start) in zip(withPages, layout.starts) {
+                var at = start
+                for run in e.runs {
+                    var page = run.first
+                    var left = run.count
+                    while left > 0 {
+                        let n = min(left, ProcPageReader.maxPagesPerRead)
+                        let (got, _) = try reader.readPages(first: page, count: n) { (bytes) throws(EstimateError) -> Void in
+                            zeroFilled += Self.zeroFilledPages(bytes)
+                            try snapshot.write(layout.pid, at: at, bytes)
+                        }
+                        // A page that cannot be read is gone (unmapped meanwhile): leave its slot empty.
+                        let step = got == n ? n : got + 1
+                        vanished += step - got
+                        at += step
+                        page += UInt64(step)
+                        left -= step
+                    }
+                }
+            }
+            simulated.append(layout.pid)
+            processes.append(
+                KSMEstimate.Process(
+                    pid: plan.pid, command: plan.command, vmas: plan.vmaCount, eligibleVMAs: plan.eligible.count,
+                    eligiblePages: plan.candidatePages - vanished, mergingPages: 0, ksmZeroPages: 0, rmapItems: 0,
+                    processProfit: 0,
+                    zeroPageMappings: plan.zeroPageMappings, zeroFilledPages: zeroFilled, swappedPages: plan.swappedPages,
+                    notExclusivePages: plan.notExclusivePages, vanishedPages: vanished, exclusions: plan.exclusions))
+        }
+        readers.removeAll()
+
+        let c = snapshot.converge(maxFullScans: options.maxFullScans, stableScans: options.stableScans)
+        for (i, pid) in simulated.enumerated() {
+            let s = snapshot.kernel.ksmStat(pid)
+            processes[i].mergingPages = s.mergingPages
+            processes[i].ksmZeroPages = s.zeroPages
+            processes[i].rmapItems = s.rmapItems
+            processes[i].processProfit = s.processProfit
+        }
+        return KSMEstimate(
+            rules: options.rules.name, range: options.range, zeroPage: zeroPage, counters: c.counters,
+            fullScansToConverge: c.fullScansToConverge, converged: c.converged, processes: processes)
+    }
+
+    /// How many of the pages in `bytes` are all zeros.
+    static func zeroFilledPages(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        return SimulatedKernel.zeroPage.withUnsafeBytes { zero in
+            var n = 0
+            for p in stride(from: 0, to: bytes.count - 4095, by: 4096) where memcmp(base + p, zero.baseAddress!, 4096) == 0 {
+                n += 1
+            }
+            return n
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import KSMEngine
+
+struct Estimate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Estimate what KSM would save on running processes (PR_SET_MEMORY_MERGE on, default knobs).",
+        discussion: """
+            Reads /proc/PID/smaps, /proc/PID/pagemap and /proc/PID/mem (read-only; the kernel's permission \
+            checks apply: your own processes, or any as root), copies the present anonymous pages of the \
+            VMAs the rules make eligible into the simulator, and runs ksmd until its counters settle. \
+            See docs/estimate.md.
+            """)
+
+    @Option(name: .customLong("pid"), help: "A process to estimate (repeat for several: their pages merge together).")
+    var pids: [Int32] = []
+
+    @Flag(help: "Print the estimate as one JSON object.")
+    var json = false
+
+    @Option(help: "The eligibility rule set: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")).")
+    var rules: String = EligibilityRules.linux6_17.name
+
+    @Option(help: "Only look at this address range, as START-END in hex (e.g. 0x100000000000-0x110000000000).")
+    var range: String?
+
+    @Option(help: "The most memory the snapshot may take, in MiB (default: half of physical memory).")
+    var memoryBudgetMib: Int?
+
+    func validate() throws {
+        guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
+        if let bad = pids.first(where: { $0 <= 0 }) { throw ValidationError("--pid \(bad) is not a process id") }
+        guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
+        guard EligibilityRules.builtIn[rules] != nil else {
+            throw ValidationError(
+                "unknown rule set \"\(rules)\": use one of \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))")
+        }
+        if let range, Self.parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
+        if let m = memoryBudgetMib, m < 1 || m > 1 << 40 { throw ValidationError("--memory-budget-mib must be at least 1") }
+    }
+
+    func run() throws {
+        var options = KSMEstimator.Options(rules: EligibilityRules.builtIn[rules]!, range: range.flatMap(Self.parseRange))
+        if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
+        let estimate: KSMEstimate
+        do {
+            estimate = try KSMEstimator(options: options).estimate(pids: pids)
+        } catch {
+            printError("estimate: \(error.message)")
+            switch error.kind {
+            case .noProcess: throw Exit.noInput
+            case .permissionDenied: throw Exit.noPermission
+            case .tooLarge, .readFailed: throw Exit.dataError
+            }
+        }
+        print(json ? estimate.json.serialized(pretty: true) : estimate.text, terminator: json ? "\n" : "")
+    }
+
+    /// `START-END` in hex (`0x` optional).
+    static func parseRange(_ text: String) -> Range<UInt64>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        func hex(_ s: Substring) -> UInt64? { UInt64(s.hasPrefix("0x") || s.hasPrefix("0X") ? s.dropFirst(2) : s, radix: 16) }
+        guard let a = hex(parts[0]), let b = hex(parts[1]), a < b else { return nil }
+        return a..<b
+    }
+}
