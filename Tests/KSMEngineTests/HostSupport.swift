@@ -42,6 +42,10 @@ func loadScenario(_ relativePath: String) throws -> Scenario {
 func hostCannotRun(_ scenario: Scenario) -> String? {
     if scenario.rules != .linux6_17 { return "rule set \(scenario.rules.name)" }
     for step in scenario.steps {
+        switch step.action {
+        case .runFor, .mutator: return "simulated-clock steps (step \(step.index), \(step.op))"
+        default: break
+        }
         if case .mmap(_, _, _, _, let spec) = step.action {
             switch spec.request.backing {
             case .anonymous, .shmem, .file(.mmapPrepare): continue
