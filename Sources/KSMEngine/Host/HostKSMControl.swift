@@ -143,6 +143,11 @@ enum HostKSMRestorer {
             installed = true
             for s in signals { signal(s, handler) }
         }
+        // A parent (a test runner's thread, nohup) may have left these blocked or ignored.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func disarm() {
