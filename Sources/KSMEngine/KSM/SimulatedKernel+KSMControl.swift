@@ -192,22 +192,35 @@ extension SimulatedKernel {
 
     /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)`, its CPU
     /// time, then `sleep_millisecs` until the next.
+    /// A wake-up costs at least this much (scheduling), so time always moves.
+    static let batchOverheadNanos = 1_000
+
     func ksmdBatch() {
         let scanned = ksmDoScan(ksm.knobs.pagesToScan)
-        let cpu = scanned * ksm.nanosPerPage
-        ksm.cpuNanos += cpu
-        ksm.clockNanos += cpu
-        ksm.nextBatchNanos = ksm.clockNanos + ksm.knobs.sleepMillisecs * 1_000_000
+        let cpu = Self.saturatingAdd(Self.saturatingMultiply(scanned, ksm.nanosPerPage), Self.batchOverheadNanos)
+        ksm.cpuNanos = Self.saturatingAdd(ksm.cpuNanos, cpu)
+        ksm.clockNanos = Self.saturatingAdd(ksm.clockNanos, cpu)
+        ksm.nextBatchNanos = Self.saturatingAdd(ksm.clockNanos, Self.saturatingMultiply(ksm.knobs.sleepMillisecs, 1_000_000))
         ksm.clockNanos = ksm.nextBatchNanos
+    }
+
+    static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? (b > 0 ? .max : .min) : r
+    }
+
+    static func saturatingMultiply(_ a: Int, _ b: Int) -> Int {
+        let (r, o) = a.multipliedReportingOverflow(by: b)
+        return o ? .max : r
     }
 
     /// Lets `seconds` of simulated time pass: ksmd runs its batches if run=1, and `event` is called
     /// at the times it asks for (mutators), interleaved in time order. `event` gets the current
     /// time and returns when it wants to be called next (`nil`: never).
     public func runFor(seconds: Double, firstEvent: Int?, event: (Int) throws -> Int?) rethrows {
-        let end = ksm.clockNanos + Int(seconds * 1e9)
+        let end = Self.saturatingAdd(ksm.clockNanos, seconds * 1e9 >= Double(Int.max) ? .max : Int(seconds * 1e9))
         var nextEvent = firstEvent
-        while true {
+        while ksm.clockNanos < Int.max {
             let nextBatch = ksmdShouldRun && ksm.knobs.pagesToScan > 0 ? max(ksm.nextBatchNanos, ksm.clockNanos) : Int.max
             let t = min(nextBatch, nextEvent ?? .max)
             if t > end { break }
@@ -234,32 +247,33 @@ extension SimulatedKernel {
         if ksm.knobs.advisorScanTime { ksm.advisorStartScan = ksm.clockNanos }
     }
 
-    /// `scan_time_advisor()`, with its integer arithmetic, on the simulated clock.
+    /// `scan_time_advisor()`, with its integer arithmetic (unsigned long, wrapping) on the simulated
+    /// clock; the result is stored in the kernel's 32-bit `pages_to_scan`.
     func advisorStopScan() {
         guard ksm.knobs.advisorScanTime else { return }
-        var scanTime = (ksm.clockNanos - ksm.advisorStartScan) / 1_000_000 / 1000
+        var scanTime = UInt64(max(0, ksm.clockNanos - ksm.advisorStartScan)) / 1_000_000 / 1000
         if scanTime == 0 { scanTime = 1 }
-        let cpuTime = ksm.cpuNanos
-        let cpuDiffMs = (cpuTime - ksm.advisorCPUTime) / 1000 / 1000
-        var cpuPercent = cpuDiffMs * 100 / (scanTime * 1000)
+        let cpuTime = UInt64(max(0, ksm.cpuNanos))
+        let cpuDiffMs = (cpuTime &- UInt64(max(0, ksm.advisorCPUTime))) / 1000 / 1000
+        var cpuPercent = UInt32(truncatingIfNeeded: (cpuDiffMs &* 100) / (scanTime &* 1000))
         if cpuPercent == 0 { cpuPercent = 1 }
-        let lastScanTime = ksm.advisorScanTime != 0 ? ksm.advisorScanTime : scanTime
-        var factor = ksm.knobs.advisorTargetScanTime * 100 / scanTime
+        let lastScanTime = ksm.advisorScanTime != 0 ? UInt64(ksm.advisorScanTime) : scanTime
+        var factor = UInt64(ksm.knobs.advisorTargetScanTime) &* 100 / scanTime
         if factor == 0 { factor = 1 }
-        var change = scanTime * 100 / lastScanTime
+        var change = scanTime &* 100 / lastScanTime
         if change == 0 { change = 1 }
-        change = ((100 - 30) * ksm.advisorChange + 30 * change) / 100
-        var pages = ksm.knobs.pagesToScan * 100 / factor
-        pages = pages * change / 100
-        var perPageCost = ksm.knobs.pagesToScan / cpuPercent
+        change = ((100 - 30) &* UInt64(ksm.advisorChange) &+ 30 &* change) / 100
+        var pages = UInt64(ksm.knobs.pagesToScan) &* 100 / factor
+        pages = pages &* change / 100
+        var perPageCost = UInt64(ksm.knobs.pagesToScan) / UInt64(cpuPercent)
         if perPageCost == 0 { perPageCost = 1 }
-        pages = min(pages, perPageCost * ksm.knobs.advisorMaxCPU)
-        pages = max(pages, perPageCost * 10)
-        pages = min(pages, ksm.knobs.advisorMaxPagesToScan)
-        ksm.advisorChange = change
-        ksm.advisorScanTime = scanTime
-        ksm.advisorCPUTime = cpuTime
-        ksm.knobs.pagesToScan = pages
+        pages = min(pages, perPageCost &* UInt64(ksm.knobs.advisorMaxCPU))
+        pages = max(pages, perPageCost &* 10)
+        pages = min(pages, UInt64(ksm.knobs.advisorMaxPagesToScan))
+        ksm.advisorChange = Int(truncatingIfNeeded: change & 0x7FFF_FFFF_FFFF_FFFF)
+        ksm.advisorScanTime = Int(scanTime)
+        ksm.advisorCPUTime = Int(cpuTime)
+        ksm.knobs.pagesToScan = Int(UInt32(truncatingIfNeeded: pages))
     }
 
     // MARK: Counters

@@ -19,9 +19,19 @@ public struct ScenarioError: Error, CustomStringConvertible, Sendable {
         self.errno = errno
     }
 
+    /// One line: control characters a scenario may carry in names (a JSON "\n") are escaped.
     public var description: String {
         var where_ = ""
         if let step { where_ = "step \(step)" + (op.map { " (\($0))" } ?? "") + ": " }
-        return where_ + message
+        var out = ""
+        for u in (where_ + message).unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F || u == "\u{2028}" || u == "\u{2029}" || u == "\u{85}" {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 }

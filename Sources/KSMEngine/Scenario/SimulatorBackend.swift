@@ -63,9 +63,10 @@ public final class SimulatorBackend: ScenarioBackend {
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
         case .mutator(let name, let at, let pages, let rate):
             mutators.removeAll { $0.process == name && $0.at == at && $0.pages == pages }
-            if rate > 0 {
-                let interval = max(1, Int(1e9 / rate))
-                mutators.append(Mutator(process: name, at: at, pages: pages, interval: interval, next: kernel.clockNanos + interval))
+            let nanos = rate > 0 ? 1e9 / rate : .infinity
+            if nanos < 1e18 {
+                let interval = max(1, Int(nanos))
+                mutators.append(Mutator(process: name, at: at, pages: pages, interval: interval, next: SimulatedKernel.saturatingAdd(kernel.clockNanos, interval)))
             }
         case .runFor(let seconds):
             recordSample()
@@ -105,7 +106,7 @@ public final class SimulatorBackend: ScenarioBackend {
                     throw ScenarioError("a mutator's write exceeds the simulator's memory budget")
                 } catch {}
             }
-            mutators[i].next += m.interval
+            mutators[i].next = SimulatedKernel.saturatingAdd(mutators[i].next, m.interval)
             return mutators.map(\.next).min()
         }
     }
