@@ -1,9 +1,19 @@
 import ArgumentParser
 import KSMEngine
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure scan throughput: one mergeable process, full scans with smart_scan off.")
+        abstract: "Measure scan throughput: one mergeable process, full scans with smart_scan off.",
+        discussion: """
+            Prints pages per second for the first scan (checksums only), the merge scan and a steady scan, \
+            a bare XXH3-64 pass over the same pages, metadata per page and peak RSS. With --kernel, the host \
+            kernel's ksmd runs the same workload (root; every knob is restored afterwards) and the two are \
+            printed side by side with simulator/kernel ratios. docs/performance.md tells how each number is taken.
+            """)
 
     @Option(help: "Pages in the process.")
     var pages: Int = 262_144
@@ -11,34 +21,161 @@ struct Bench: ParsableCommand {
     @Option(help: "Fraction of pages that duplicate others (0 to 1).")
     var duplicateRatio: Double = 0.5
 
+    @Flag(help: "Also measure this machine's ksmd on the same workload (root), with simulator/kernel ratios.")
+    var kernel = false
+
+    @Option(
+        help:
+            "With --kernel: microseconds to sleep between two reads of full_scans (0: spin, which starves ksmd on a small machine)."
+    )
+    var pollSleepUs: Int = 100
+
+    @Option(name: .customLong("repeat"), help: "Runs of every measurement; medians are reported.")
+    var runs: Int = 1
+
     @Flag(help: "Print JSON.")
     var json = false
+
+    @Option(help: "Also write the JSON to this file (the table still goes to stdout).")
+    var jsonFile: String?
 
     func validate() throws {
         guard pages >= 1 && pages <= 1 << 26 else { throw ValidationError("--pages must be between 1 and 67108864") }
         guard duplicateRatio >= 0 && duplicateRatio < 1 else { throw ValidationError("--duplicate-ratio must be in [0, 1)") }
+        guard runs >= 1 && runs <= 1000 else { throw ValidationError("--repeat must be between 1 and 1000") }
+        guard pollSleepUs >= 0 && pollSleepUs <= 1_000_000 else {
+            throw ValidationError("--poll-sleep-us must be between 0 and 1000000")
+        }
     }
 
     func run() throws {
-        let result: ScanBenchmark.Result
-        do {
-            result = try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).run()
-        } catch {
-            printError("bench: \(error)")
-            throw Exit.dataError
+        if kernel {
+            do {
+                try HostKernelBenchmark.checkHost()
+            } catch {
+                printError("bench --kernel: \(error)")
+                throw geteuid() == 0 ? Exit.dataError : Exit.noPermission
+            }
         }
+        var simulator: [ScanBenchmark.Result] = []
+        var bare: [BareHashBenchmark.Result] = []
+        var host: [HostKernelBenchmark.Result] = []
+        let progress = ProgressBar()
+        for i in 0..<runs {
+            progress.update(i, runs, "runs")
+            BenchStatistics.resetPeakResident()  // each run's peak RSS is its own
+            do {
+                simulator.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
+            } catch {
+                progress.finish()
+                printError("bench: \(error)")
+                throw Exit.dataError
+            }
+            bare.append(BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
+            if kernel {
+                do {
+                    var b = HostKernelBenchmark(pages: pages, duplicateRatio: duplicateRatio)
+                    b.pollSleepMicroseconds = pollSleepUs
+                    host.append(try b.run())
+                } catch {
+                    progress.finish()
+                    printError("bench --kernel: \(error)")
+                    throw Exit.dataError
+                }
+            }
+        }
+        progress.finish()
+        let sim = ScanBenchmark.Result.median(of: simulator)
+        let hash = BareHashBenchmark.Result.median(of: bare)
+        let k = host.isEmpty ? nil : HostKernelBenchmark.Result.median(of: host)
+        let document = jsonReport(sim, hash, k).serialized(pretty: true)
         if json {
-            print(result.json.serialized(pretty: true))
+            print(document)
         } else {
-            func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
-            print("pages \(result.pages), duplicate ratio \(result.duplicateRatio)")
-            print("first scan  \(m(result.firstScanPagesPerSecond))")
-            print("merge scan  \(m(result.mergeScanPagesPerSecond))")
-            print("steady scan \(m(result.steadyScanPagesPerSecond))")
-            print("metadata    \((result.metadataBytesPerPage * 10).rounded() / 10) bytes per page")
-            print("peak RSS    \(result.peakResidentBytes / (1 << 20)) MiB")
-            print("counters    \(result.countersMatch ? "as the kernel reports them" : "DIFFER from the kernel's: \(result.counters) vs \(result.expectedCounters)")")
+            printText(sim, hash, k)
         }
-        if !result.countersMatch { throw ExitCode(1) }
+        if let jsonFile { try writeFile(jsonFile, document + "\n") }
+        let kernelAsExpected = k.map { $0.countersMatch && $0.contentsMatch } ?? true
+        if !sim.countersMatch || !kernelAsExpected { throw ExitCode(1) }
+    }
+
+    /// Simulator / kernel for each scan, by the kernel's wall-clock time or (`cpu`) by ksmd's own
+    /// CPU time.
+    private func ratios(_ s: ScanBenchmark.Result, _ k: HostKernelBenchmark.Result, cpu: Bool = false) -> [(String, Double)] {
+        func x(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : .nan }
+        return [
+            ("first_scan", x(s.firstScanPagesPerSecond, cpu ? k.firstScanCPUPagesPerSecond : k.firstScanPagesPerSecond)),
+            ("merge_scan", x(s.mergeScanPagesPerSecond, cpu ? k.mergeScanCPUPagesPerSecond : k.mergeScanPagesPerSecond)),
+            ("steady_scan", x(s.steadyScanPagesPerSecond, cpu ? k.steadyScanCPUPagesPerSecond : k.steadyScanPagesPerSecond)),
+        ]
+    }
+
+    /// The simulator's fields as before, then the run count, the bare hash, and the kernel's.
+    private func jsonReport(_ s: ScanBenchmark.Result, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?) -> JSON {
+        guard case .object(var members) = s.json else { return s.json }
+        func r(_ v: Double, _ digits: Double) -> JSON { v.isFinite ? .double((v * digits).rounded() / digits) : .null }
+        members.append(("runs", .int(runs)))
+        members.append(("bare_xxh3_64_pages_per_sec", r(h.pagesPerSecond, 1)))
+        members.append(("steady_scan_over_bare_xxh3_64", r(s.steadyScanPagesPerSecond / h.pagesPerSecond, 1000)))
+        if let k {
+            members.append(("kernel", k.json))
+            members.append(("simulator_over_kernel", .object(ratios(s, k).map { ($0.0, r($0.1, 100)) })))
+            members.append(("simulator_over_kernel_cpu", .object(ratios(s, k, cpu: true).map { ($0.0, r($0.1, 100)) })))
+        }
+        return .object(members)
+    }
+
+    private func printText(_ s: ScanBenchmark.Result, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?) {
+        func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
+        func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t + " " : t + String(repeating: " ", count: n - t.count) }
+        print("pages \(s.pages), duplicate ratio \(s.duplicateRatio)" + (runs > 1 ? ", medians of \(runs) runs" : ""))
+        let rows = [
+            ("first scan", s.firstScanPagesPerSecond, k?.firstScanPagesPerSecond, k?.firstScanCPUPagesPerSecond),
+            ("merge scan", s.mergeScanPagesPerSecond, k?.mergeScanPagesPerSecond, k?.mergeScanCPUPagesPerSecond),
+            ("steady scan", s.steadyScanPagesPerSecond, k?.steadyScanPagesPerSecond, k?.steadyScanCPUPagesPerSecond),
+        ]
+        func x(_ a: Double, _ b: Double) -> String { b > 0 ? "\((a / b * 10).rounded() / 10)x" : "-" }
+        if k != nil {
+            print(
+                pad("", 14) + pad("simulator", 17) + pad("kernel", 17) + pad("sim/kernel", 12) + pad("kernel on CPU", 17)
+                    + "sim/kernel on CPU")
+        }
+        for (name, sv, kv, kc) in rows {
+            var line = pad(name, 14)
+            if let kv, let kc {
+                line += pad(m(sv), 17) + pad(m(kv), 17) + pad(x(sv, kv), 12) + pad(m(kc), 17) + x(sv, kc)
+            } else {
+                line += m(sv)
+            }
+            print(line)
+        }
+        let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
+        print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
+        print(pad("metadata", 14) + "\((s.metadataBytesPerPage * 10).rounded() / 10) bytes per page")
+        print(pad("peak RSS", 14) + "\(s.peakResidentBytes / (1 << 20)) MiB")
+        let simCounters =
+            s.countersMatch ? "as the kernel reports them" : "DIFFER from the kernel's: \(s.counters) vs \(s.expectedCounters)"
+        print(pad("counters", 14) + (k == nil ? simCounters : "simulator: " + simCounters))
+        if let k {
+            let kc =
+                k.countersMatch
+                ? "as expected (\(k.counters.fullScans) full scans)"
+                : "DIFFER from the expected: \(k.counters) vs \(k.expectedCounters)"
+            print(pad("", 14) + "kernel: " + kc + (k.contentsMatch ? "" : "; its pages DIFFER from the simulator's"))
+            print(
+                pad("kernel knobs", 14) + "pages_to_scan \(k.pagesToScan), sleep_millisecs \(k.sleepMillisecs), smart_scan 0; "
+                    + "full_scans polled every \((k.pollSeconds * 1e7).rounded() / 10) us")
+            let steady = k.passes.dropFirst(3)
+            let waited = steady.map(\.runQueueSeconds).reduce(0, +) / max(steady.map(\.seconds).reduce(0, +), 1e-9)
+            print(
+                pad("ksmd", 14) + "waited for a CPU \((waited * 1000).rounded() / 10)% of the steady passes "
+                    + "(\"on CPU\": pages per second of its own CPU time)")
+            if !k.otherProcesses.isEmpty {
+                print(
+                    pad("WARNING", 14)
+                        + "other processes were registered with KSM (\(k.otherProcesses.joined(separator: ", "))): "
+                        + "ksmd scanned their pages too, so the kernel's numbers are not this workload's alone")
+            }
+        }
     }
 }

@@ -1,0 +1,62 @@
+import CXXHash
+import Glibc
+
+/// The floor a scan is measured against: one header-inlined XXH3-64 (`cxxh_xxh3_64`) over every
+/// page of ``ScanBenchmark``'s contents, nothing else: no page table, no index, no comparison.
+///
+/// The pages are the benchmark's own (same count, same bytes, one contiguous allocation), so the
+/// memory traffic is the scan's; each pass hashes every page once, and the median pass is reported.
+/// `ksmd-sim bench` prints a steady scan as a fraction of it.
+public struct BareHashBenchmark: Sendable {
+    public var pages: Int
+    public var duplicateRatio: Double
+    /// Passes to time; the median is reported.
+    public var passes: Int = 3
+
+    public init(pages: Int, duplicateRatio: Double) {
+        self.pages = pages
+        self.duplicateRatio = duplicateRatio
+    }
+
+    /// One run's result.
+    public struct Result: Sendable {
+        public var pages: Int
+        public var pagesPerSecond: Double
+        /// The XOR of every page's hash, so that no pass can be optimised away.
+        public var checksum: UInt64
+    }
+
+    /// Fills the pages, then times the passes.
+    ///
+    /// - Complexity: O(`pages` × `passes`); `pages` × 4 KiB of memory while it runs.
+    public func run() -> Result {
+        let pageBytes = PageStore.pageSize
+        let base = UnsafeMutableRawPointer.allocate(byteCount: pages * pageBytes, alignment: pageBytes)
+        defer { base.deallocate() }
+        let d = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).distinct
+        for i in 0..<pages {
+            let page = UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes)
+            FillGenerator.pattern(page, tag: 0xBE_BC4, a: 0, b: UInt64(i < d ? i : (i - d) % max(d, 1)))
+        }
+        var times: [Double] = []
+        var checksum: UInt64 = 0
+        for _ in 0..<max(passes, 1) {
+            let t0 = ScanBenchmark.now()
+            var x: UInt64 = 0
+            for i in 0..<pages { x ^= cxxh_xxh3_64(base + i * pageBytes, pageBytes) }
+            times.append(ScanBenchmark.now() - t0)
+            checksum ^= x
+        }
+        return Result(pages: pages, pagesPerSecond: Double(pages) / BenchStatistics.median(times), checksum: checksum)
+    }
+}
+
+extension BareHashBenchmark.Result {
+    /// The median rate of several runs.
+    public static func median(of runs: [Self]) -> Self {
+        precondition(!runs.isEmpty, "median of no runs")
+        var m = runs[0]
+        m.pagesPerSecond = BenchStatistics.median(runs.map(\.pagesPerSecond))
+        return m
+    }
+}

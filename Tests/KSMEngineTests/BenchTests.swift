@@ -1,0 +1,56 @@
+import Glibc
+import Testing
+
+@testable import KSMEngine
+
+/// The pieces of `ksmd-sim bench` that are not timing: medians, the bare-hash floor, and the host
+/// kernel's run of the benchmark workload (counters, contents, restored knobs).
+@Suite struct BenchStatisticsTests {
+    @Test(arguments: [
+        ([3.0], 3.0), ([5.0, 1.0, 3.0], 3.0), ([4.0, 1.0, 3.0, 2.0], 2.5), ([], 0.0),
+    ])
+    func median(_ values: [Double], _ expected: Double) {
+        #expect(BenchStatistics.median(values) == expected)
+    }
+
+    @Test func bareHashSeesEveryPage() {
+        let a = BareHashBenchmark(pages: 64, duplicateRatio: 0).run()
+        let b = BareHashBenchmark(pages: 64, duplicateRatio: 0.5).run()
+        #expect(a.pagesPerSecond > 0)
+        // The XOR of three identical passes is one pass's; at ratio 0.5 every content is on two
+        // pages, which cancel.
+        #expect(a.checksum != 0)
+        #expect(b.checksum == 0)
+    }
+}
+
+/// The host kernel runs ScanBenchmark's workload and ends with the counters the simulator expects.
+/// Skipped (visibly) unless running as root on a kernel with KSM.
+@Suite(.serialized, .enabled(if: HostKernel.available, HostKernel.skipReason))
+struct HostKernelBenchmarkTests {
+    static let knobs = ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"]
+
+    /// The knobs, read while holding the lock every host runner holds, so that no other test's run
+    /// (which changes them and restores them before it lets go) is half-way through.
+    func knobValues() -> [String] {
+        let fd = open(HostKSMControl.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
+        return Self.knobs.map { (try? ProcFiles.read("/sys/kernel/mm/ksm/\($0)").get()) ?? "?" }
+    }
+
+    @Test(arguments: [0.0, 0.5])
+    func countersAndContentsMatchTheSimulator(_ ratio: Double) throws {
+        let before = knobValues()
+        let r = try HostKernelBenchmark(pages: 2048, duplicateRatio: ratio).run()
+        #expect(r.contentsMatch)
+        #expect(r.passes.count == 6)
+        #expect(r.pagesToScan == Int(UInt32.max))
+        // Another process registered with KSM adds its pages to every pass.
+        if r.otherProcesses.isEmpty {
+            #expect(r.counters == r.expectedCounters)
+        }
+        // run is left at 0 by every host runner; the others come back as they were.
+        #expect(Array(knobValues().dropFirst()) == Array(before.dropFirst()))
+    }
+}
