@@ -122,8 +122,7 @@ extension SimulatedKernel {
     public var ksmMetadataBytes: Int {
         let itemBytes = ksm.items.capacity * MemoryLayout<RmapItem>.stride
         let nodeBytes = ksm.nodes.capacity * MemoryLayout<StableNode>.stride
-        let indexEntry = MemoryLayout<UInt64>.stride + MemoryLayout<Int32>.stride
-        let indexBytes = ksm.unstableIndex.capacity * indexEntry
+        let indexBytes = ksm.unstableIndex.bytes
         let freeLists = (ksm.freeItems.capacity + ksm.freeNodes.capacity) * MemoryLayout<Int32>.stride
         return itemBytes + nodeBytes + indexBytes + freeLists
     }

@@ -28,7 +28,7 @@ final class KSMState {
     /// The root of the stable tree (-1: empty), a red-black tree ordered by page contents.
     var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).
-    var unstableIndex: [UInt64: Int32] = [:]
+    let unstableIndex = UnstableIndex()
     /// Keys are masked with this; tests set it to 0 so every page collides.
     var keyMask: UInt64 = ~0
 

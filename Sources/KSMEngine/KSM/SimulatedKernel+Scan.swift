@@ -10,10 +10,9 @@ extension SimulatedKernel {
         UInt32(truncatingIfNeeded: cxxh_xxh64(page, PageStore.pageSize, 0))
     }
 
-    /// The content key of the tree indexes: XXH64 of the page (seed 0), whose low 32 bits are the
-    /// kernel's checksum, so one hash per visit serves both.
-    @inline(__always) func contentKey(_ page: PageHandle) -> UInt64 {
-        cxxh_xxh64(store.bytes(page), PageStore.pageSize, 0) & ksm.keyMask
+    /// The content hash of the indexes: XXH3-64 of the page, about twice as fast as XXH64 here.
+    @inline(__always) static func contentHash(_ page: UnsafeRawPointer) -> UInt64 {
+        cxxh_xxh3_64(page, PageStore.pageSize)
     }
 
     /// Scans up to `budget` pages (`ksm_do_scan()`); returns at the end of a full scan, dropping
@@ -38,7 +37,7 @@ extension SimulatedKernel {
         if ksm.cursor == nil {
             advisorStartScan()
             // A new full scan: the unstable tree starts empty.
-            ksm.unstableIndex.removeAll(keepingCapacity: true)
+            ksm.unstableIndex.removeAll()
             ksm.cursor = 0
             startSlot()
         }
@@ -168,11 +167,20 @@ extension SimulatedKernel {
         } else {
             removeRmapItemFromTree(item)
             // A page whose checksum changed since the last visit is volatile: remember and stop.
-            let hash = cxxh_xxh64(store.bytes(page), PageStore.pageSize, 0)
-            let checksum = UInt32(truncatingIfNeeded: hash)
-            if ksm.items[Int(item)].oldChecksum != checksum {
-                ksm.items[Int(item)].oldChecksum = checksum
-                return
+            // The checksum is the kernel's (XXH64), computed only when the contents may have
+            // changed: if they hash (XXH3-64) to what they did when the old checksum was taken,
+            // they are the same bytes and so is their checksum.
+            let i = Int(item)
+            let bytes = store.bytes(page)
+            let hash = Self.contentHash(bytes)
+            if !(ksm.items[i].hashIsChecksummed && ksm.items[i].hash == hash) {
+                let checksum = Self.checksum(bytes)
+                ksm.items[i].hash = hash
+                ksm.items[i].hashIsChecksummed = true
+                if ksm.items[i].oldChecksum != checksum {
+                    ksm.items[i].oldChecksum = checksum
+                    return
+                }
             }
             if !tryToMergeWithZeroPage(item, page) { return }
             key = hash & ksm.keyMask

@@ -295,9 +295,20 @@ extension SimulatedKernel {
     /// Finds an item of this pass with identical content whose page can still be merged, or else
     /// inserts `item` (`unstable_tree_search_insert()`). Returns the partner and its page.
     func unstableTreeSearchInsert(_ item: Int32, _ page: PageHandle, key: inout UInt64?) -> (Int32, PageHandle)? {
-        let k = key ?? contentKey(page)
-        key = k
-        var candidate = ksm.unstableIndex[k] ?? -1
+        let i = Int(item)
+        let k: UInt64
+        if let key {
+            k = key
+        } else {
+            // A forked KSM page: hashed here for the index only; its checksum is not taken.
+            let hash = Self.contentHash(store.bytes(page))
+            ksm.items[i].hash = hash
+            ksm.items[i].hashIsChecksummed = false
+            k = hash & ksm.keyMask
+            key = k
+        }
+        let slot = unstableIndexFind(k)
+        var candidate = slot >= 0 ? ksm.unstableIndex.slots[slot].item : -1
         while candidate >= 0 {
             guard let treePage = getMergeablePage(candidate) else { return nil }
             // Don't substitute a KSM page for a forked page.
@@ -305,21 +316,38 @@ extension SimulatedKernel {
             if store.equal(page, treePage) { return (candidate, treePage) }
             candidate = ksm.items[Int(candidate)].keyNext
         }
-        ksm.items[Int(item)].state = .unstable
-        ksm.items[Int(item)].seqnr = UInt8(truncatingIfNeeded: ksm.seqnr)
-        ksm.items[Int(item)].key = k
-        ksm.items[Int(item)].keyNext = ksm.unstableIndex[k] ?? -1
-        ksm.unstableIndex[k] = item
+        ksm.items[i].state = .unstable
+        ksm.items[i].seqnr = UInt8(truncatingIfNeeded: ksm.seqnr)
+        if slot >= 0 {
+            // getMergeablePage() may have removed items of this key: look the slot up again.
+            let again = unstableIndexFind(k)
+            if again >= 0 {
+                ksm.items[i].keyNext = ksm.unstableIndex.slots[again].item
+                ksm.unstableIndex.slots[again].item = item
+            } else {
+                ksm.items[i].keyNext = -1
+                ksm.unstableIndex.insert(at: -1 - again, key: k, item: item) { self.indexKey($0) }
+            }
+        } else {
+            ksm.items[i].keyNext = -1
+            ksm.unstableIndex.insert(at: -1 - slot, key: k, item: item) { self.indexKey($0) }
+        }
         ksm.pagesUnshared += 1
         return nil
     }
 
     private func unstableIndexRemove(_ item: Int32) {
-        let key = ksm.items[Int(item)].key
+        let key = indexKey(item)
         let next = ksm.items[Int(item)].keyNext
-        var cur = ksm.unstableIndex[key] ?? -1
+        let slot = unstableIndexFind(key)
+        guard slot >= 0 else { return }
+        var cur = ksm.unstableIndex.slots[slot].item
         if cur == item {
-            if next < 0 { ksm.unstableIndex[key] = nil } else { ksm.unstableIndex[key] = next }
+            if next < 0 {
+                ksm.unstableIndex.remove(at: slot) { self.indexKey($0) }
+            } else {
+                ksm.unstableIndex.slots[slot].item = next
+            }
             return
         }
         while cur >= 0 {

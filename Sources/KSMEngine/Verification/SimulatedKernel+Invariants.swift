@@ -195,11 +195,15 @@ extension SimulatedKernel {
         // root_unstable_tree is: items of the finished pass leave the tree but not the index.
         let pass = UInt8(truncatingIfNeeded: ksm.seqnr)
         var indexed = 0
-        for (key, first) in ksm.cursor == nil ? [:] : ksm.unstableIndex {
+        for first in ksm.cursor == nil ? [] : ksm.unstableIndex.heads {
+            let key = indexKey(first)
+            if unstableIndexFirst(key) != first {
+                out.append("the unstable tree's index does not find item \(first) under its own key \(key)")
+            }
             var item = first
             while item >= 0 && indexed <= ksm.items.count {
                 let it = ksm.items[Int(item)]
-                if it.free || it.state != .unstable || it.seqnr != pass || it.key != key {
+                if it.free || it.state != .unstable || it.seqnr != pass || it.hash & ksm.keyMask != key {
                     out.append(
                         "the unstable tree holds item \(item), which is not an unstable item of this pass under key \(key)")
                     break

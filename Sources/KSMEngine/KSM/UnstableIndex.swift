@@ -1,0 +1,131 @@
+/// The unstable tree of one pass, as an index from content key to the most recently inserted item
+/// with that key; the others with the same key chain through ``RmapItem/keyNext``.
+///
+/// Open addressing with linear probing in one allocation of 8-byte slots: the key's high 32 bits as
+/// a tag and the item. A slot whose tag matches is confirmed against the item's full key by the
+/// caller (``SimulatedKernel/unstableIndexFind(_:)``), so a slot costs 8 bytes, not 12 or 16.
+/// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
+/// the probe sequence back, so there are no tombstones and searches stay short.
+final class UnstableIndex {
+    struct Slot {
+        var tag: UInt32
+        var item: Int32
+    }
+
+    private(set) var slots: UnsafeMutablePointer<Slot>
+    /// Slots allocated: a power of two.
+    private(set) var capacity: Int
+    /// Occupied slots (distinct keys).
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
+    }
+
+    deinit { slots.deallocate() }
+
+    @inline(__always) var mask: Int { capacity - 1 }
+
+    @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
+
+    @inline(__always) static func home(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: key) & mask }
+
+    /// Empties the index, keeping its capacity.
+    func removeAll() {
+        if count == 0 { return }
+        memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
+        count = 0
+    }
+
+    /// Fills the empty slot `at` (found by a failed search) with `item`, growing first when the
+    /// index would be more than three quarters full; `keyOf` gives a listed item's key.
+    func insert(at slot: Int, key: UInt64, item: Int32, keyOf: (Int32) -> UInt64) {
+        if (count + 1) * 4 > capacity * 3 {
+            grow(keyOf: keyOf)
+            var i = Self.home(key, mask)
+            while slots[i].item >= 0 { i = (i + 1) & mask }
+            slots[i] = Slot(tag: Self.tag(key), item: item)
+        } else {
+            slots[slot] = Slot(tag: Self.tag(key), item: item)
+        }
+        count += 1
+    }
+
+    /// Empties `slot`, moving later slots of its probe run back so that every key stays reachable
+    /// from its home slot.
+    func remove(at slot: Int, keyOf: (Int32) -> UInt64) {
+        var hole = slot
+        var i = slot
+        while true {
+            i = (i + 1) & mask
+            let s = slots[i]
+            if s.item < 0 { break }
+            let home = Self.home(keyOf(s.item), mask)
+            // Move `s` into the hole unless its home lies cyclically in (hole, i].
+            let inRange = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
+            if !inRange {
+                slots[hole] = s
+                hole = i
+            }
+        }
+        slots[hole] = Slot(tag: .max, item: -1)
+        count -= 1
+    }
+
+    private func grow(keyOf: (Int32) -> UInt64) {
+        let old = slots
+        let oldCapacity = capacity
+        capacity *= 2
+        slots = .allocate(capacity: capacity)
+        memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
+        for j in 0..<oldCapacity where old[j].item >= 0 {
+            var i = Self.home(keyOf(old[j].item), mask)
+            while slots[i].item >= 0 { i = (i + 1) & mask }
+            slots[i] = old[j]
+        }
+        old.deallocate()
+    }
+
+    /// The first item of every key, in slot order.
+    var heads: [Int32] {
+        (0..<capacity).compactMap { slots[$0].item >= 0 ? slots[$0].item : nil }
+    }
+
+    /// Bytes allocated.
+    var bytes: Int { capacity * MemoryLayout<Slot>.stride }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension SimulatedKernel {
+    /// The slot holding `key`'s first item, or, when none does, the empty slot where it would go
+    /// (as a negative number: `-1 - slot`).
+    @inline(__always) func unstableIndexFind(_ key: UInt64) -> Int {
+        let index = ksm.unstableIndex
+        let slots = index.slots
+        let mask = index.mask
+        let tag = UnstableIndex.tag(key)
+        var i = UnstableIndex.home(key, mask)
+        while true {
+            let s = slots[i]
+            if s.item < 0 { return -1 - i }
+            if s.tag == tag && indexKey(s.item) == key { return i }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// An item's key in the unstable tree's index.
+    @inline(__always) func indexKey(_ item: Int32) -> UInt64 { ksm.items[Int(item)].hash & ksm.keyMask }
+
+    /// The first unstable item with `key` in this pass, or -1.
+    @inline(__always) func unstableIndexFirst(_ key: UInt64) -> Int32 {
+        let slot = unstableIndexFind(key)
+        return slot >= 0 ? ksm.unstableIndex.slots[slot].item : -1
+    }
+}
