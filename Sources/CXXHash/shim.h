@@ -19,6 +19,13 @@ static inline void cxxh_xxh3_128(const void *data, size_t length, uint64_t *low,
 /// XXH64 of `length` bytes with `seed` (the kernel's KSM page checksum uses seed 0).
 static inline uint64_t cxxh_xxh64(const void *data, size_t length, uint64_t seed) { return XXH64(data, length, seed); }
 
+/// XXH3-64 of `count` pages of `length` bytes each, `pages[i]` into `out[i]`.
+static inline void cxxh_xxh3_64_pages(const void *const *pages, size_t count, size_t length, uint64_t *out) {
+    for (size_t i = 0; i < count; i++) out[i] = XXH3_64bits(pages[i], length);
+}
+/// A hint to bring the cache line at `p` into the cache (a no-op where unsupported).
+static inline void cxxh_prefetch(const void *p) { __builtin_prefetch(p); }
+
 /// A streaming XXH3-64 state (seed 0), heap-allocated by libxxhash.
 typedef struct XXH3_state_s cxxh_stream;
 static inline cxxh_stream *cxxh_stream_new(void) {

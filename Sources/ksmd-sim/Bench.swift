@@ -12,7 +12,9 @@ struct Bench: ParsableCommand {
             Prints pages per second for the first scan (checksums only), the merge scan and a steady scan, \
             a bare XXH3-64 pass over the same pages, metadata per page and peak RSS. With --kernel, the host \
             kernel's ksmd runs the same workload (root; every knob is restored afterwards) and the two are \
-            printed side by side with simulator/kernel ratios. docs/performance.md tells how each number is taken.
+            printed side by side with simulator/kernel ratios. With --threads T above 1, pages are hashed by T \
+            threads and a single-threaded run of the same workload is measured too, for the speedup and to show \
+            that the counters are identical. docs/performance.md tells how each number is taken.
             """)
 
     @Option(help: "Pages in the process.")
@@ -20,6 +22,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Fraction of pages that duplicate others (0 to 1).")
     var duplicateRatio: Double = 0.5
+
+    @Option(help: "Threads hashing pages during scans (the counters do not depend on it).")
+    var threads: Int = 1
 
     @Flag(help: "Also measure this machine's ksmd on the same workload (root), with simulator/kernel ratios.")
     var kernel = false
@@ -42,6 +47,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard pages >= 1 && pages <= 1 << 26 else { throw ValidationError("--pages must be between 1 and 67108864") }
         guard duplicateRatio >= 0 && duplicateRatio < 1 else { throw ValidationError("--duplicate-ratio must be in [0, 1)") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
         guard runs >= 1 && runs <= 1000 else { throw ValidationError("--repeat must be between 1 and 1000") }
         guard pollSleepUs >= 0 && pollSleepUs <= 1_000_000 else {
             throw ValidationError("--poll-sleep-us must be between 0 and 1000000")
@@ -58,6 +64,7 @@ struct Bench: ParsableCommand {
             }
         }
         var simulator: [ScanBenchmark.Result] = []
+        var singleThread: [ScanBenchmark.Result] = []
         var bare: [BareHashBenchmark.Result] = []
         var host: [HostKernelBenchmark.Result] = []
         let progress = ProgressBar()
@@ -65,7 +72,10 @@ struct Bench: ParsableCommand {
             progress.update(i, runs, "runs")
             BenchStatistics.resetPeakResident()  // each run's peak RSS is its own
             do {
-                simulator.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
+                simulator.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
+                if threads > 1 {
+                    singleThread.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: 1).run())
+                }
             } catch {
                 progress.finish()
                 printError("bench: \(error)")
@@ -86,17 +96,19 @@ struct Bench: ParsableCommand {
         }
         progress.finish()
         let sim = ScanBenchmark.Result.median(of: simulator)
+        let single = singleThread.isEmpty ? nil : ScanBenchmark.Result.median(of: singleThread)
         let hash = BareHashBenchmark.Result.median(of: bare)
         let k = host.isEmpty ? nil : HostKernelBenchmark.Result.median(of: host)
-        let document = jsonReport(sim, hash, k).serialized(pretty: true)
+        let document = jsonReport(sim, single, hash, k).serialized(pretty: true)
         if json {
             print(document)
         } else {
-            printText(sim, hash, k)
+            printText(sim, single, hash, k)
         }
         if let jsonFile { try writeFile(jsonFile, document + "\n") }
         let kernelAsExpected = k.map { $0.countersMatch && $0.contentsMatch } ?? true
-        if !sim.countersMatch || !kernelAsExpected { throw ExitCode(1) }
+        let threadsAgree = single.map { $0.countersMatch && $0.counters == sim.counters } ?? true
+        if !sim.countersMatch || !kernelAsExpected || !threadsAgree { throw ExitCode(1) }
     }
 
     /// Simulator / kernel for each scan, by the kernel's wall-clock time or (`cpu`) by ksmd's own
@@ -111,10 +123,18 @@ struct Bench: ParsableCommand {
     }
 
     /// The simulator's fields as before, then the run count, the bare hash, and the kernel's.
-    private func jsonReport(_ s: ScanBenchmark.Result, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?) -> JSON {
+    private func jsonReport(
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?
+    ) -> JSON {
         guard case .object(var members) = s.json else { return s.json }
         func r(_ v: Double, _ digits: Double) -> JSON { v.isFinite ? .double((v * digits).rounded() / digits) : .null }
         members.append(("runs", .int(runs)))
+        if let single {
+            members.append(("single_thread", single.json))
+            members.append(
+                ("threads_speedup", .object(speedups(s, single).map { ($0.0, r($0.1, 100)) })))
+            members.append(("counters_identical_to_single_thread", .bool(single.counters == s.counters)))
+        }
         members.append(("bare_xxh3_64_pages_per_sec", r(h.pagesPerSecond, 1)))
         members.append(("steady_scan_over_bare_xxh3_64", r(s.steadyScanPagesPerSecond / h.pagesPerSecond, 1000)))
         if let k {
@@ -125,10 +145,23 @@ struct Bench: ParsableCommand {
         return .object(members)
     }
 
-    private func printText(_ s: ScanBenchmark.Result, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?) {
+    /// T threads / one thread for each scan.
+    private func speedups(_ s: ScanBenchmark.Result, _ one: ScanBenchmark.Result) -> [(String, Double)] {
+        [
+            ("first_scan", s.firstScanPagesPerSecond / one.firstScanPagesPerSecond),
+            ("merge_scan", s.mergeScanPagesPerSecond / one.mergeScanPagesPerSecond),
+            ("steady_scan", s.steadyScanPagesPerSecond / one.steadyScanPagesPerSecond),
+        ]
+    }
+
+    private func printText(
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?
+    ) {
         func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t + " " : t + String(repeating: " ", count: n - t.count) }
-        print("pages \(s.pages), duplicate ratio \(s.duplicateRatio)" + (runs > 1 ? ", medians of \(runs) runs" : ""))
+        print(
+            "pages \(s.pages), duplicate ratio \(s.duplicateRatio), \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+                + (runs > 1 ? ", medians of \(runs) runs" : ""))
         let rows = [
             ("first scan", s.firstScanPagesPerSecond, k?.firstScanPagesPerSecond, k?.firstScanCPUPagesPerSecond),
             ("merge scan", s.mergeScanPagesPerSecond, k?.mergeScanPagesPerSecond, k?.mergeScanCPUPagesPerSecond),
@@ -148,6 +181,13 @@ struct Bench: ParsableCommand {
                 line += m(sv)
             }
             print(line)
+        }
+        if let single {
+            let x = speedups(s, single).map { "\(String($0.0.map { $0 == "_" ? " " : $0 })) \(($0.1 * 100).rounded() / 100)x" }
+            print(pad("1 thread", 14) + "\(m(single.steadyScanPagesPerSecond)) steady; \(s.threads) threads: " + x.joined(separator: ", "))
+            print(
+                pad("", 14) + "counters "
+                    + (single.counters == s.counters ? "identical to the single-threaded run's" : "DIFFER from the single-threaded run's"))
         }
         let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
         print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")

@@ -19,6 +19,7 @@ extension SimulatedKernel {
         let failure: Errno = forced ? .EIO : .EFAULT
         // Refused before allocating: every page written might need a new one.
         if pages > memoryBudgetPages - store.livePages { throw .ENOMEM }
+        store.noteWrite()
         for n in 0..<max(pages, 0) {
             let page = at + n
             guard let i = mm.index(containing: page) else { throw failure }

@@ -12,16 +12,20 @@ public struct ScanBenchmark: Sendable {
     public var duplicateRatio: Double
     /// Steady scans to time; the median is reported.
     public var steadyScans: Int = 3
+    /// Threads hashing pages (``SimulatedKernel/scanThreads``).
+    public var threads: Int
 
-    public init(pages: Int, duplicateRatio: Double) {
+    public init(pages: Int, duplicateRatio: Double, threads: Int = 1) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
+        self.threads = threads
     }
 
     /// One run's results.
     public struct Result: Sendable {
         public var pages: Int
         public var duplicateRatio: Double
+        public var threads: Int
         public var firstScanPagesPerSecond: Double
         public var mergeScanPagesPerSecond: Double
         public var steadyScanPagesPerSecond: Double
@@ -36,7 +40,7 @@ public struct ScanBenchmark: Sendable {
 
         public var json: JSON {
             .object([
-                ("pages", .int(pages)), ("duplicate_ratio", .double(duplicateRatio)),
+                ("pages", .int(pages)), ("duplicate_ratio", .double(duplicateRatio)), ("threads", .int(threads)),
                 ("first_scan_pages_per_sec", .double(firstScanPagesPerSecond.rounded())),
                 ("merge_scan_pages_per_sec", .double(mergeScanPagesPerSecond.rounded())),
                 ("steady_scan_pages_per_sec", .double(steadyScanPagesPerSecond.rounded())),
@@ -71,6 +75,7 @@ public struct ScanBenchmark: Sendable {
     /// Runs the benchmark.
     public func run() throws(Errno) -> Result {
         let k = SimulatedKernel()
+        k.scanThreads = threads
         try k.setKSMKnob("smart_scan", .bool(false))
         try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
         let p = k.spawn()
@@ -93,7 +98,7 @@ public struct ScanBenchmark: Sendable {
         steady.sort()
         let metadata = Double(k.ksmMetadataBytes) / Double(pages)
         return Result(
-            pages: pages, duplicateRatio: duplicateRatio,
+            pages: pages, duplicateRatio: duplicateRatio, threads: threads,
             firstScanPagesPerSecond: Double(pages) / first, mergeScanPagesPerSecond: Double(pages) / merge,
             steadyScanPagesPerSecond: Double(pages) / steady[steady.count / 2], metadataBytesPerPage: metadata,
             peakResidentBytes: Self.peakResidentBytes(), counters: k.ksmCounters, expectedCounters: expectedCounters)

@@ -29,6 +29,8 @@ final class KSMState {
     var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).
     let unstableIndex = UnstableIndex()
+    /// Content hashes computed ahead of the scan loop.
+    let ahead = ScanAhead()
     /// Keys are masked with this; tests set it to 0 so every page collides.
     var keyMask: UInt64 = ~0
 

@@ -20,7 +20,10 @@ extension SimulatedKernel {
     @discardableResult
     func ksmDoScan(_ budget: Int) -> Int {
         var scanned = 0
+        // Whatever happens after this batch may write pages: no hashing may still be running.
+        defer { ksm.ahead.quiesce() }
         while scanned < budget {
+            ksm.ahead.budget = budget - scanned
             guard let (item, page) = scanGetNextRmapItem() else { break }
             cmpAndMergePage(page, item)
             ksm.pagesScanned += 1
@@ -172,7 +175,7 @@ extension SimulatedKernel {
             // they are the same bytes and so is their checksum.
             let i = Int(item)
             let bytes = store.bytes(page)
-            let hash = Self.contentHash(bytes)
+            let hash = scanHash(page, bytes, mmID: ksm.items[i].mm, address: ksm.items[i].address)
             if !(ksm.items[i].hashIsChecksummed && ksm.items[i].hash == hash) {
                 let checksum = Self.checksum(bytes)
                 ksm.items[i].hash = hash

@@ -188,12 +188,13 @@ extension SimulatedKernel {
     /// - Complexity: O(log nodes) page comparisons.
     func stableTreeSearch(_ page: PageHandle) -> PageHandle? {
         if store.ksmNode[Int(page)] >= 0 { return page }
+        let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot
             while cur >= 0 {
                 var node = cur
                 guard let (dup, treePage) = stableNodeChain(&node, prune: true) else { continue again }
-                let c = comparePages(page, treePage)
+                let c = comparePages(page, prefix: prefix, treePage, node: dup)
                 if c < 0 {
                     cur = rbLeft(node)
                 } else if c > 0 {
@@ -216,13 +217,14 @@ extension SimulatedKernel {
         var parent: Int32 = -1
         var left = false
         var existing: Int32 = -1
+        let prefix = pagePrefix(kpage)
         again: while true {
             parent = -1
             var cur = ksm.stableRoot
             while cur >= 0 {
                 var node = cur
-                guard let (_, treePage) = stableNodeChain(&node, prune: false) else { continue again }
-                let c = comparePages(kpage, treePage)
+                guard let (dup, treePage) = stableNodeChain(&node, prune: false) else { continue again }
+                let c = comparePages(kpage, prefix: prefix, treePage, node: dup)
                 parent = node
                 if c < 0 {
                     left = true
@@ -239,6 +241,7 @@ extension SimulatedKernel {
         }
         let dup = allocStableNode(.regular)
         ksm.nodes[Int(dup)].page = kpage
+        ksm.nodes[Int(dup)].prefix = prefix
         if existing < 0 {
             rbInsert(dup, parent: parent, left: left)
         } else {

@@ -17,6 +17,9 @@ struct StableNode {
     var kind: Kind
     /// The KSM page (`kpfn`), for regular nodes and dups.
     var page: PageHandle = 0
+    /// The first 16 bytes of `page`, big-endian, so that comparing them as integers orders pages as
+    /// memcmp does: most comparisons on the way down the tree end here without reading the page.
+    var prefix: (UInt64, UInt64) = (0, 0)
     /// The red-black tree links of a tree-level node (regular or chain).
     var rbLeft: Int32 = -1
     var rbRight: Int32 = -1

@@ -25,6 +25,12 @@ public final class PageStore {
     private var freeList: [PageHandle] = []
     /// Pages allocated and not yet freed.
     public private(set) var livePages = 0
+    /// Changes whenever a page is allocated or written (``noteWrite()``): ksmd's hashes computed
+    /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
+    private(set) var generation: UInt64 = 0
+
+    /// Records that page contents are about to change.
+    @inline(__always) func noteWrite() { generation &+= 1 }
 
     public init() {}
 
@@ -35,6 +41,7 @@ public final class PageStore {
     /// Allocates a page with a reference count of one; its contents are undefined until written.
     public func allocate() -> PageHandle {
         livePages += 1
+        generation &+= 1
         if let h = freeList.popLast() {
             mapCount[Int(h)] = 1
             ksmNode[Int(h)] = Self.notKSM

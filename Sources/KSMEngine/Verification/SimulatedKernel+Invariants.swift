@@ -382,6 +382,13 @@ extension SimulatedKernel {
         for (i, n) in ksm.nodes.enumerated() where (n.kind == .regular || n.kind == .chain) && !inTree[i] {
             out.append("stable node \(i) (\(n.kind)) is not in the stable tree")
         }
+        for (i, n) in ksm.nodes.enumerated()
+        where (n.kind == .regular || n.kind == .dup) && n.page != 0 && store.ksmNode[Int(n.page)] == Int32(i)
+            && n.prefix != pagePrefix(n.page)
+        {
+            out.append("stable node \(i): its cached prefix is not its page's first 16 bytes")
+            break
+        }
         for (a, b) in zip(ordered, ordered.dropFirst()) where memcmp(store.bytes(a.1), store.bytes(b.1), PageStore.pageSize) >= 0
         {
             out.append("the stable tree is out of order: node \(a.0)'s page is not below node \(b.0)'s")

@@ -1,0 +1,278 @@
+import CXXHash
+import Dispatch
+
+/// The content hashes of the pages ksmd is about to visit, computed ahead of its per-page loop, a
+/// chunk at a time: by ``threads`` threads at once, the next chunk while the loop works through the
+/// current one, and early enough for the loop to prefetch each page's slot in the unstable index.
+///
+/// This cannot change what ksmd does. A page's hash depends only on its bytes, and nothing inside a
+/// batch (`ksm_do_scan()`) writes a page: merging changes page-table entries, not contents. A chunk
+/// records the page store's generation, which every allocation and every write changes; the loop
+/// takes a hash from it only while that generation holds and only for the same frame at the same
+/// address of the same mm, and otherwise hashes the page itself. Which pages were predicted, and by
+/// how many threads they were hashed, changes the time a scan takes, never its counters.
+final class ScanAhead {
+    /// Pages a chunk holds at most.
+    static let chunkPages = 4096
+    /// Pages a thread claims at a time.
+    static let blockPages = 64
+
+    /// One chunk: the pages the walk found, in scan order, and their hashes once `pending` is done.
+    final class Chunk: @unchecked Sendable {
+        let addresses = UnsafeMutablePointer<Int>.allocate(capacity: ScanAhead.chunkPages)
+        let handles = UnsafeMutablePointer<PageHandle>.allocate(capacity: ScanAhead.chunkPages)
+        let bytes = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: ScanAhead.chunkPages)
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ScanAhead.chunkPages)
+        var count = 0
+        /// The addresses the walk covered: `[start, end)`.
+        var start = 0
+        var end = 0
+        var mmID = -1
+        var generation: UInt64 = 0
+        /// Background hashing still running on this chunk.
+        let pending = DispatchGroup()
+        /// The next block to hash; taken under `lock` by whichever thread gets there first.
+        private var nextBlock = 0
+        private let lock = MutexLock()
+
+        deinit {
+            pending.wait()
+            addresses.deallocate()
+            handles.deallocate()
+            bytes.deallocate()
+            hashes.deallocate()
+        }
+
+        func reset(mmID: Int, generation: UInt64, start: Int = 0) {
+            count = 0
+            self.start = start
+            end = start
+            nextBlock = 0
+            self.mmID = mmID
+            self.generation = generation
+        }
+
+        /// Hashes blocks until none is left unclaimed.
+        func hashBlocks() {
+            let blocks = (count + ScanAhead.blockPages - 1) / ScanAhead.blockPages
+            while true {
+                let b = lock.withLock { () -> Int in
+                    defer { nextBlock += 1 }
+                    return nextBlock
+                }
+                if b >= blocks { return }
+                let start = b * ScanAhead.blockPages
+                let n = Swift.min(ScanAhead.blockPages, count - start)
+                cxxh_xxh3_64_pages(bytes + start, n, PageStore.pageSize, hashes + start)
+            }
+        }
+    }
+
+    /// Threads hashing: 1 (the scanning thread alone) or more.
+    var threads = 1
+    private var chunks = [Chunk(), Chunk()]
+    /// The chunk the loop reads, and its position in it.
+    private var current = 0
+    private var position = 0
+    /// Whether `chunks[1 - current]` holds (or is hashing) the pages after the current chunk.
+    private var hasNext = false
+    /// Where the walk for the chunk after the last one walked starts.
+    private var walkAddress = 0
+    /// Pages the current batch may still visit: no chunk is walked past it.
+    var budget = Int.max
+
+    /// Forgets every chunk, waiting for background hashing first.
+    func invalidate() {
+        for c in chunks {
+            c.pending.wait()
+            c.reset(mmID: -1, generation: 0)
+        }
+        position = 0
+        hasNext = false
+    }
+
+    /// Waits for background hashing (before anything may write a page).
+    func quiesce() {
+        for c in chunks { c.pending.wait() }
+    }
+
+    fileprivate var chunk: Chunk { chunks[current] }
+    fileprivate var next: Chunk { chunks[1 - current] }
+
+    enum Lookup {
+        /// The hash of the page, computed ahead.
+        case hit(UInt64)
+        /// The chunk covers the address but not this page (it was not predicted to be hashed, or
+        /// its frame changed): hash it in the loop.
+        case miss
+        /// No valid chunk covers the address: walk a new one from here.
+        case stale
+    }
+
+    /// The hash computed ahead for `handle` at `address` of the mm with id `mmID`.
+    fileprivate func lookup(_ kernel: SimulatedKernel, mmID: Int, address: Int, handle: PageHandle) -> Lookup {
+        var c = chunk
+        if c.mmID != mmID || c.generation != kernel.store.generation || address < c.start { return .stale }
+        if address >= c.end {
+            // Past this chunk: go on to the next, if one was walked for the same mm and generation.
+            let n = next
+            guard hasNext, n.mmID == mmID, n.generation == c.generation else { return .stale }
+            n.hashBlocks()
+            n.pending.wait()
+            current = 1 - current
+            position = 0
+            hasNext = false
+            c = n
+            if address < c.start || address >= c.end { return .stale }
+            kernel.startNextChunk()
+        }
+        while position < c.count && c.addresses[position] < address { position += 1 }
+        guard position < c.count, c.addresses[position] == address, c.handles[position] == handle else { return .miss }
+        let hash = c.hashes[position]
+        position += 1
+        return .hit(hash)
+    }
+
+    /// The hash at `offset` pages past the position in the current chunk, for prefetching.
+    fileprivate func upcoming(_ offset: Int) -> UInt64? {
+        let c = chunk
+        let i = position + offset
+        return i < c.count ? c.hashes[i] : nil
+    }
+
+    /// Starts over at `address` of `mm`: walks and hashes a chunk from there, and starts the next.
+    fileprivate func restart(_ kernel: SimulatedKernel, _ mm: MM, at address: Int) {
+        invalidate()
+        current = 0
+        walkAddress = address
+        let c = chunk
+        kernel.walkAhead(into: c, mm, limit: Swift.min(Self.chunkPages, budget))
+        hash(c, background: false)
+        kernel.startNextChunk()
+    }
+
+    /// Walks the chunk after the current one and starts hashing it in the background, when more
+    /// than one thread hashes and the batch goes on past the current chunk.
+    fileprivate func startNext(_ kernel: SimulatedKernel, _ mm: MM) {
+        guard threads > 1, budget > chunk.count, walkAddress < Int.max else { return }
+        let n = next
+        n.pending.wait()
+        kernel.walkAhead(into: n, mm, limit: Swift.min(Self.chunkPages, budget - chunk.count))
+        if n.count == 0 { return }
+        hasNext = true
+        hash(n, background: true)
+    }
+
+    /// Hashes a walked chunk: on `threads - 1` background threads and, unless `background`, on this
+    /// one too until every block is done.
+    private func hash(_ c: Chunk, background: Bool) {
+        for _ in 0..<(threads - 1) {
+            DispatchQueue.global().async(group: c.pending) { c.hashBlocks() }
+        }
+        if !background {
+            c.hashBlocks()
+            c.pending.wait()
+        }
+    }
+
+    fileprivate func setWalkAddress(_ a: Int) { walkAddress = a }
+    fileprivate var walkStart: Int { walkAddress }
+}
+
+/// A mutex for the claiming of blocks (`pthread_mutex_t`, held for a few instructions).
+final class MutexLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    @inline(__always) func withLock<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension SimulatedKernel {
+    /// Threads that hash pages during a scan (1 by default). The counters do not depend on it.
+    public var scanThreads: Int {
+        get { ksm.ahead.threads }
+        set {
+            ksm.ahead.invalidate()
+            ksm.ahead.threads = Swift.max(1, newValue)
+        }
+    }
+
+    /// The content hash of `page`, the one at `address` of the mm with id `mmID`: computed ahead if
+    /// it was, else here. Also prefetches the unstable-index slot of a page a few ahead.
+    @inline(__always) func scanHash(_ page: PageHandle, _ bytes: UnsafeRawPointer, mmID: Int, address: Int) -> UInt64 {
+        let ahead = ksm.ahead
+        var found = ahead.lookup(self, mmID: mmID, address: address, handle: page)
+        if case .stale = found, let cursor = ksm.cursor, ksm.slots[cursor].id == mmID {
+            // Nothing valid ahead: walk and hash from this page on.
+            ahead.restart(self, ksm.slots[cursor], at: address)
+            found = ahead.lookup(self, mmID: mmID, address: address, handle: page)
+        }
+        guard case .hit(let hash) = found else { return Self.contentHash(bytes) }
+        if let later = ahead.upcoming(4) {
+            let index = ksm.unstableIndex
+            cxxh_prefetch(index.slots + UnstableIndex.home(later & ksm.keyMask, index.mask))
+        }
+        return hash
+    }
+
+    /// Walks the chunk after the current one, if the batch goes on past it.
+    fileprivate func startNextChunk() {
+        guard let cursor = ksm.cursor else { return }
+        ksm.ahead.startNext(self, ksm.slots[cursor])
+    }
+
+    /// Fills `chunk` with up to `limit` pages of `mm` that ksmd will hash, in its scan order, from
+    /// the walk address on: present anonymous pages of VM_MERGEABLE VMAs with an anon_vma that are
+    /// not KSM pages and that smart_scan will not skip (`should_skip_rmap_item()`, read only).
+    fileprivate func walkAhead(into chunk: ScanAhead.Chunk, _ mm: MM, limit: Int) {
+        var address = ksm.ahead.walkStart
+        chunk.reset(mmID: mm.id, generation: store.generation, start: address)
+        guard !mm.exiting, limit > 0, address >= 0 else { return }
+        defer { chunk.end = address }
+        let smartScan = ksm.knobs.smartScan
+        // The rmap item at or after `address`, from the scan's current link on.
+        var item = ksm.rmapLink < 0 ? mm.rmapHead : ksm.items[Int(ksm.rmapLink)].next
+        var i = mm.firstIndex(endingAfter: address)
+        while i < mm.vmas.count && chunk.count < limit {
+            let vma = mm.vmas[i]
+            i += 1
+            guard vma.flags.contains(.mergeable), vma.hasAnonVMA else { continue }
+            if address < vma.start { address = vma.start }
+            while address < vma.end && chunk.count < limit {
+                guard let (page, h) = mm.pageTable.nextPresent(from: address, below: vma.end) else {
+                    address = vma.end
+                    break
+                }
+                address = page + 1
+                if h == Self.ksmZeroPTE || store.ksmNode[Int(h)] != PageStore.notKSM { continue }
+                if smartScan {
+                    while item >= 0 && ksm.items[Int(item)].address < page { item = ksm.items[Int(item)].next }
+                    if item >= 0 && ksm.items[Int(item)].address == page {
+                        let it = ksm.items[Int(item)]
+                        if it.age >= 3 && it.remainingSkips > 0 { continue }
+                    }
+                }
+                chunk.addresses[chunk.count] = page
+                chunk.handles[chunk.count] = h
+                chunk.bytes[chunk.count] = UnsafeRawPointer(store.bytes(h))
+                chunk.count += 1
+            }
+        }
+        // Past the last VMA: the walk covered the rest of this mm.
+        if chunk.count < limit { address = Int.max }
+        ksm.ahead.setWalkAddress(address)
+    }
+}
