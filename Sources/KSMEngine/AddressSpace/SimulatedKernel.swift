@@ -66,6 +66,8 @@ public final class SimulatedKernel {
     let ksm = KSMState()
     /// Address spaces ksmd knows (registered, or exiting with a slot left), by `MM.id`.
     var ksmMMs: [Int: MM] = [:]
+    /// The last address space `ksmMM(_:)` found: ksmd looks up the same one page after page.
+    var ksmMMCache: MM?
     /// Called each time ksmd completes a full scan (after `full_scans` grew).
     public var onFullScan: (() -> Void)?
     var processes: [ProcessID: MM] = [:]

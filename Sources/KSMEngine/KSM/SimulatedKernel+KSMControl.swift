@@ -44,7 +44,10 @@ extension SimulatedKernel {
         let mm = ksm.slots.remove(at: index)
         if let c = ksm.cursor, index < c { ksm.cursor = c - 1 }
         mm.ksmRegistered = false
-        if mm.exiting || processes.values.allSatisfy({ $0 !== mm }) { ksmMMs[mm.id] = nil }
+        if mm.exiting || processes.values.allSatisfy({ $0 !== mm }) {
+            ksmMMs[mm.id] = nil
+            if ksmMMCache === mm { ksmMMCache = nil }
+        }
     }
 
     /// Breaks every KSM page and KSM zero page mapped in `range` (`unmerge_ksm_pages()`).

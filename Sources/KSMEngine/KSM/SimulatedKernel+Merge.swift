@@ -6,7 +6,12 @@ extension SimulatedKernel {
     static let ksmZeroPTE = PageHandle.max
 
     /// The address space of an rmap item, live or exiting.
-    @inline(__always) func ksmMM(_ id: Int) -> MM? { ksmMMs[id] }
+    @inline(__always) func ksmMM(_ id: Int) -> MM? {
+        if let mm = ksmMMCache, mm.id == id { return mm }
+        let mm = ksmMMs[id]
+        ksmMMCache = mm
+        return mm
+    }
 
     /// The VMA at `address` if ksmd may merge there (`find_mergeable_vma()`).
     func findMergeableVMA(_ mm: MM, _ address: Int) -> Int? {

@@ -6,29 +6,48 @@
 struct PageTable {
     static let leafShift = 9
     static let leafSize = 1 << leafShift
+    /// Leaves per directory block (the kernel's PMD page), and the shift from a leaf key to its block.
+    static let blockShift = 9
+    static let blockSize = 1 << blockShift
 
-    private var leafOf: [Int: Int] = [:]
+    /// Per directory block, its index in `blocks`, or -1; grown as keys need.
+    private var directory: [Int32] = []
+    /// Per leaf key, in blocks of ``blockSize``: the leaf's number in `entries` (offset / leafSize),
+    /// or -1.
+    private var blocks: [Int32] = []
     private(set) var entries: [PageHandle] = []
 
     /// The entry offset of a leaf, if allocated.
-    @inline(__always) func leafIndex(_ key: Int) -> Int? { leafOf[key] }
+    @inline(__always) func leafIndex(_ key: Int) -> Int? {
+        let d = key >> Self.blockShift
+        guard d >= 0, d < directory.count else { return nil }
+        let b = directory[d]
+        if b < 0 { return nil }
+        let leaf = blocks[Int(b) << Self.blockShift | (key & (Self.blockSize - 1))]
+        return leaf < 0 ? nil : Int(leaf) << Self.leafShift
+    }
 
     @inline(__always) subscript(page: Int) -> PageHandle {
         get {
-            guard let leaf = leafOf[page >> Self.leafShift] else { return 0 }
+            guard let leaf = leafIndex(page >> Self.leafShift) else { return 0 }
             return entries[leaf + (page & (Self.leafSize - 1))]
         }
         set {
             let key = page >> Self.leafShift
-            let leaf: Int
-            if let l = leafOf[key] {
-                leaf = l
-            } else {
-                if newValue == 0 { return }
-                leaf = entries.count
-                leafOf[key] = leaf
-                entries.append(contentsOf: repeatElement(0, count: Self.leafSize))
+            if let leaf = leafIndex(key) {
+                entries[leaf + (page & (Self.leafSize - 1))] = newValue
+                return
             }
+            if newValue == 0 { return }
+            let d = key >> Self.blockShift
+            if d >= directory.count { directory.append(contentsOf: repeatElement(-1, count: d + 1 - directory.count)) }
+            if directory[d] < 0 {
+                directory[d] = Int32(blocks.count >> Self.blockShift)
+                blocks.append(contentsOf: repeatElement(-1, count: Self.blockSize))
+            }
+            let leaf = entries.count
+            blocks[Int(directory[d]) << Self.blockShift | (key & (Self.blockSize - 1))] = Int32(leaf >> Self.leafShift)
+            entries.append(contentsOf: repeatElement(0, count: Self.leafSize))
             entries[leaf + (page & (Self.leafSize - 1))] = newValue
         }
     }
@@ -40,7 +59,7 @@ struct PageTable {
         while page < range.upperBound {
             let key = page >> Self.leafShift
             let leafEnd = min((key + 1) << Self.leafShift, range.upperBound)
-            if let leaf = leafOf[key] {
+            if let leaf = leafIndex(key) {
                 for p in page..<leafEnd {
                     let h = entries[leaf + (p & (Self.leafSize - 1))]
                     if h != 0 { try body(p, h) }
@@ -57,7 +76,7 @@ struct PageTable {
         while page < range.upperBound {
             let key = page >> Self.leafShift
             let leafEnd = min((key + 1) << Self.leafShift, range.upperBound)
-            if let leaf = leafOf[key] {
+            if let leaf = leafIndex(key) {
                 for p in page..<leafEnd {
                     let i = leaf + (p & (Self.leafSize - 1))
                     if entries[i] != 0 {
