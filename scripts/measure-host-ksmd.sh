@@ -6,7 +6,7 @@
 #
 # The machine (kernel, cores, CPU model), the date, the commit and the load average go to stderr
 # with each run's table; the JSON document holds the same facts and every result. Environment:
-# PAGES (262144), RATIOS ("0 0.5"), REPEAT (5), POLL_SLEEP_US (100; 0 spins). Needs root: ksmd's
+# PAGES (262144), RATIOS ("0 0.5"), REPEAT (5), THREADS (2: also a single-threaded run), POLL_SLEEP_US (100; 0 spins). Needs root: ksmd's
 # knobs are taken over for each run and restored afterwards. Exit 1 if any counters differ from the
 # expected ones, 77 without root.
 set -euo pipefail
@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 PAGES="${PAGES:-262144}"
 RATIOS="${RATIOS:-0 0.5}"
 REPEAT="${REPEAT:-5}"
+THREADS="${THREADS:-2}"
 POLL_SLEEP_US="${POLL_SLEEP_US:-100}"
 OUTPUT="${1:-}"
 
@@ -39,7 +40,7 @@ json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
 {
   echo "machine: Linux $kernel, $cores cores, $cpu"
   echo "date:    $date, commit $commit"
-  echo "runs:    $PAGES pages, duplicate ratios $RATIOS, medians of $REPEAT runs, poll sleep ${POLL_SLEEP_US} us"
+  echo "runs:    $PAGES pages, duplicate ratios $RATIOS, medians of $REPEAT runs, $THREADS hashing threads (and 1), poll sleep ${POLL_SLEEP_US} us"
 } >&2
 
 status=0
@@ -52,7 +53,7 @@ for r in $RATIOS; do
   echo "== duplicate ratio $r (load average $load) ==" >&2
   one_file="$(mktemp)"
   set +e
-  .build/release/ksmd-sim bench --kernel --pages "$PAGES" --duplicate-ratio "$r" --repeat "$REPEAT" \
+  .build/release/ksmd-sim bench --kernel --pages "$PAGES" --duplicate-ratio "$r" --repeat "$REPEAT" --threads "$THREADS" \
     --poll-sleep-us "$POLL_SLEEP_US" --json-file "$one_file" >&2
   rc=$?
   set -e
