@@ -25,6 +25,18 @@ final class KSMState {
     var freeItems: [Int32] = []
     var nodes: [StableNode] = []
     var freeNodes: [Int32] = []
+    /// Changes whenever a stable node is added, removed or moved.
+    var stableEpoch: UInt64 = 0
+    /// Where `stableTreeSearch()` last ended without a match, for `stableTreeInsert()` of the same
+    /// page right after it.
+    struct StableSearchEnd {
+        var page: PageHandle
+        var parent: Int32
+        var left: Bool
+        var epoch: UInt64
+        var ksmPagesFreed: UInt64
+    }
+    var lastSearch: StableSearchEnd?
     /// The root of the stable tree (-1: empty), a red-black tree ordered by page contents.
     var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).

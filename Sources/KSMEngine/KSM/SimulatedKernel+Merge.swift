@@ -42,7 +42,9 @@ extension SimulatedKernel {
 
     /// `try_to_merge_one_page()`: makes `page` a KSM page (`kpage == nil`), or maps the identical
     /// `kpage` instead of it. Returns whether it succeeded.
-    func tryToMergeOnePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?) -> Bool {
+    /// `compared`: the caller has just found the two pages' bytes equal, and nothing can have
+    /// written them since, so `pages_identical()` need not read them again.
+    func tryToMergeOnePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false) -> Bool {
         if page == kpage { return true }  // KSM page forked
         guard let kpage else {
             store.ksmNode[Int(page)] = PageStore.ksmNoNode
@@ -50,17 +52,17 @@ extension SimulatedKernel {
         }
         let identical =
             kpage == Self.ksmZeroPTE
-            ? store.withBytes(page) { $0.allSatisfy { $0 == 0 } } : store.equal(page, kpage)
+            ? store.withBytes(page) { $0.allSatisfy { $0 == 0 } } : compared || store.equal(page, kpage)
         guard identical else { return false }
         replacePage(mm, address, page, kpage)
         return true
     }
 
     /// `try_to_merge_with_ksm_page()`.
-    func tryToMergeWithKSMPage(_ item: Int32, _ page: PageHandle, _ kpage: PageHandle?) -> Bool {
+    func tryToMergeWithKSMPage(_ item: Int32, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false) -> Bool {
         let it = ksm.items[Int(item)]
         guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil,
-            tryToMergeOnePage(mm, it.address, page, kpage)
+            tryToMergeOnePage(mm, it.address, page, kpage, compared: compared)
         else { return false }
         removeRmapItemFromTree(item)
         return true
@@ -70,7 +72,7 @@ extension SimulatedKernel {
     /// by it.
     func tryToMergeTwoPages(_ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle) -> Bool {
         guard tryToMergeWithKSMPage(item, page, nil) else { return false }
-        if tryToMergeWithKSMPage(treeItem, treePage, page) { return true }
+        if tryToMergeWithKSMPage(treeItem, treePage, page, compared: true) { return true }
         breakCow(item)
         return false
     }

@@ -40,6 +40,7 @@ extension SimulatedKernel {
     /// Links `node` as a red leaf under `parent` (left or right) and rebalances
     /// (`rb_link_node()` + `rb_insert_color()`).
     func rbInsert(_ node: Int32, parent: Int32, left: Bool) {
+        ksm.stableEpoch &+= 1
         ksm.nodes[Int(node)].rbParent = parent
         ksm.nodes[Int(node)].rbLeft = -1
         ksm.nodes[Int(node)].rbRight = -1
@@ -121,6 +122,7 @@ extension SimulatedKernel {
 
     /// Puts `new` exactly where `old` is, with its colour and children (`rb_replace_node()`).
     func rbReplace(_ old: Int32, with new: Int32) {
+        ksm.stableEpoch &+= 1
         let o = ksm.nodes[Int(old)]
         ksm.nodes[Int(new)].rbLeft = o.rbLeft
         ksm.nodes[Int(new)].rbRight = o.rbRight
@@ -133,6 +135,7 @@ extension SimulatedKernel {
 
     /// Removes `node` from the tree and rebalances (`rb_erase()`).
     func rbErase(_ node: Int32) {
+        ksm.stableEpoch &+= 1
         let child = rbRight(node)
         var tmp = rbLeft(node)
         var rebalance: Int32 = -1

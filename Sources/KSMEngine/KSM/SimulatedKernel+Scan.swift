@@ -194,7 +194,7 @@ extension SimulatedKernel {
         if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
         removeRmapItemFromTree(item)
         if let kpage {
-            if tryToMergeWithKSMPage(item, page, kpage) {
+            if tryToMergeWithKSMPage(item, page, kpage, compared: true) {
                 stableTreeAppend(item, store.ksmNode[Int(kpage)], bypass: maxPageSharingBypass)
             }
             return

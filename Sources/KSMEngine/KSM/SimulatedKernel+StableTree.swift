@@ -28,6 +28,7 @@ extension SimulatedKernel {
     }
 
     func allocStableNode(_ kind: StableNode.Kind) -> Int32 {
+        ksm.stableEpoch &+= 1
         let node = StableNode(kind: kind)
         if let i = ksm.freeNodes.popLast() {
             ksm.nodes[Int(i)] = node
@@ -38,6 +39,7 @@ extension SimulatedKernel {
     }
 
     func freeStableNode(_ node: Int32) {
+        ksm.stableEpoch &+= 1
         ksm.nodes[Int(node)].kind = .free
         ksm.freeNodes.append(node)
     }
@@ -77,6 +79,7 @@ extension SimulatedKernel {
 
     /// Unlinks a dup from its chain (`__stable_node_dup_del()`).
     func dupDelete(_ dup: Int32) {
+        ksm.stableEpoch &+= 1
         let d = ksm.nodes[Int(dup)]
         if d.prevDup >= 0 { ksm.nodes[Int(d.prevDup)].nextDup = d.nextDup } else { ksm.nodes[Int(d.chain)].head = d.nextDup }
         if d.nextDup >= 0 { ksm.nodes[Int(d.nextDup)].prevDup = d.prevDup }
@@ -86,6 +89,7 @@ extension SimulatedKernel {
 
     /// Adds `dup` at the head of `chain`'s list (`stable_node_chain_add_dup()`).
     func chainAddDup(_ dup: Int32, _ chain: Int32) {
+        ksm.stableEpoch &+= 1
         ksm.nodes[Int(dup)].kind = .dup
         ksm.nodes[Int(dup)].chain = chain
         ksm.nodes[Int(dup)].prevDup = -1
@@ -187,17 +191,23 @@ extension SimulatedKernel {
     /// node on the path is pruned as the kernel prunes it.
     /// - Complexity: O(log nodes) page comparisons.
     func stableTreeSearch(_ page: PageHandle) -> PageHandle? {
+        ksm.lastSearch = nil
         if store.ksmNode[Int(page)] >= 0 { return page }
         let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot
+            var parent: Int32 = -1
+            var left = false
             while cur >= 0 {
                 var node = cur
                 guard let (dup, treePage) = stableNodeChain(&node, prune: true) else { continue again }
                 let c = comparePages(page, prefix: prefix, treePage, node: dup)
+                parent = node
                 if c < 0 {
+                    left = true
                     cur = rbLeft(node)
                 } else if c > 0 {
+                    left = false
                     cur = rbRight(node)
                 } else {
                     // A match whose dups are all full: the page must pair through the unstable
@@ -206,6 +216,8 @@ extension SimulatedKernel {
                     return treePage
                 }
             }
+            ksm.lastSearch = KSMState.StableSearchEnd(
+                page: page, parent: parent, left: left, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
             return nil
         }
     }
@@ -218,6 +230,24 @@ extension SimulatedKernel {
         var left = false
         var existing: Int32 = -1
         let prefix = pagePrefix(kpage)
+        // Where the last search for this page fell off the tree, if the tree has not changed since
+        // (no node added, removed or moved, no KSM page freed): walking it again would meet the
+        // same nodes, compare the same bytes and end in the same place, with no side effect.
+        if let last = ksm.lastSearch, last.page == kpage, last.epoch == ksm.stableEpoch,
+            last.ksmPagesFreed == store.ksmPagesFreed
+        {
+            parent = last.parent
+            left = last.left
+            #if DEBUG
+                // The tests run debug builds: check the claim on every insert.
+                var (p, l, e): (Int32, Bool, Int32) = (-1, false, -1)
+                walk(&p, &l, &e)
+                precondition(p == parent && l == left && e == -1, "stableTreeInsert: the cached search end is not the walk's")
+            #endif
+        } else {
+            walk(&parent, &left, &existing)
+        }
+        func walk(_ parent: inout Int32, _ left: inout Bool, _ existing: inout Int32) {
         again: while true {
             parent = -1
             var cur = ksm.stableRoot
@@ -239,6 +269,8 @@ extension SimulatedKernel {
             }
             break
         }
+        }
+        ksm.lastSearch = nil
         let dup = allocStableNode(.regular)
         ksm.nodes[Int(dup)].page = kpage
         ksm.nodes[Int(dup)].prefix = prefix

@@ -29,6 +29,9 @@ public final class PageStore {
     /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
     private(set) var generation: UInt64 = 0
 
+    /// KSM pages freed so far.
+    private(set) var ksmPagesFreed: UInt64 = 0
+
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
 
@@ -72,6 +75,7 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
+            if ksmNode[Int(page)] != Self.notKSM { ksmPagesFreed &+= 1 }
             freeList.append(page)
             livePages -= 1
         }
