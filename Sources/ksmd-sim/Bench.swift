@@ -66,6 +66,7 @@ struct Bench: ParsableCommand {
         var simulator: [ScanBenchmark.Result] = []
         var singleThread: [ScanBenchmark.Result] = []
         var bare: [BareHashBenchmark.Result] = []
+        var bareThreaded: [BareHashBenchmark.Result] = []
         var host: [HostKernelBenchmark.Result] = []
         let progress = ProgressBar()
         for i in 0..<runs {
@@ -82,6 +83,9 @@ struct Bench: ParsableCommand {
                 throw Exit.dataError
             }
             bare.append(BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
+            if threads > 1 {
+                bareThreaded.append(BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
+            }
             if kernel {
                 do {
                     var b = HostKernelBenchmark(pages: pages, duplicateRatio: duplicateRatio)
@@ -98,12 +102,13 @@ struct Bench: ParsableCommand {
         let sim = ScanBenchmark.Result.median(of: simulator)
         let single = singleThread.isEmpty ? nil : ScanBenchmark.Result.median(of: singleThread)
         let hash = BareHashBenchmark.Result.median(of: bare)
+        let hashThreaded = bareThreaded.isEmpty ? nil : BareHashBenchmark.Result.median(of: bareThreaded)
         let k = host.isEmpty ? nil : HostKernelBenchmark.Result.median(of: host)
-        let document = jsonReport(sim, single, hash, k).serialized(pretty: true)
+        let document = jsonReport(sim, single, hash, hashThreaded, k).serialized(pretty: true)
         if json {
             print(document)
         } else {
-            printText(sim, single, hash, k)
+            printText(sim, single, hash, hashThreaded, k)
         }
         if let jsonFile { try writeFile(jsonFile, document + "\n") }
         let kernelAsExpected = k.map { $0.countersMatch && $0.contentsMatch } ?? true
@@ -124,7 +129,8 @@ struct Bench: ParsableCommand {
 
     /// The simulator's fields as before, then the run count, the bare hash, and the kernel's.
     private func jsonReport(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ ht: BareHashBenchmark.Result?,
+        _ k: HostKernelBenchmark.Result?
     ) -> JSON {
         guard case .object(var members) = s.json else { return s.json }
         func r(_ v: Double, _ digits: Double) -> JSON { v.isFinite ? .double((v * digits).rounded() / digits) : .null }
@@ -134,6 +140,10 @@ struct Bench: ParsableCommand {
             members.append(
                 ("threads_speedup", .object(speedups(s, single).map { ($0.0, r($0.1, 100)) })))
             members.append(("counters_identical_to_single_thread", .bool(single.counters == s.counters)))
+        }
+        if let ht {
+            members.append(("bare_xxh3_64_threads_pages_per_sec", r(ht.pagesPerSecond, 1)))
+            members.append(("steady_scan_over_bare_xxh3_64_threads", r(s.steadyScanPagesPerSecond / ht.pagesPerSecond, 1000)))
         }
         members.append(("bare_xxh3_64_pages_per_sec", r(h.pagesPerSecond, 1)))
         members.append(("steady_scan_over_bare_xxh3_64", r(s.steadyScanPagesPerSecond / h.pagesPerSecond, 1000)))
@@ -155,7 +165,8 @@ struct Bench: ParsableCommand {
     }
 
     private func printText(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ k: HostKernelBenchmark.Result?
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ ht: BareHashBenchmark.Result?,
+        _ k: HostKernelBenchmark.Result?
     ) {
         func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t + " " : t + String(repeating: " ", count: n - t.count) }
@@ -190,7 +201,15 @@ struct Bench: ParsableCommand {
                     + (single.counters == s.counters ? "identical to the single-threaded run's" : "DIFFER from the single-threaded run's"))
         }
         let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
-        print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
+        if let ht {
+            let shareT = (s.steadyScanPagesPerSecond / ht.pagesPerSecond * 1000).rounded() / 10
+            let one = single.map { ($0.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10 } ?? 0
+            print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) on 1 thread (the 1-thread steady scan runs at \(one)% of it)")
+            print(
+                pad("", 14) + "\(m(ht.pagesPerSecond)) on \(s.threads) threads (the \(s.threads)-thread steady scan runs at \(shareT)% of it)")
+        } else {
+            print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
+        }
         print(pad("metadata", 14) + "\((s.metadataBytesPerPage * 10).rounded() / 10) bytes per page")
         print(pad("peak RSS", 14) + "\(s.peakResidentBytes / (1 << 20)) MiB")
         let simCounters =

@@ -41,6 +41,13 @@ final class MM {
 
     /// Index of the first VMA whose end is above `page` (`find_vma()`), or `vmas.count`.
     /// - Complexity: O(log VMAs).
+    /// ``firstIndex(endingAfter:)``, trying `hint` first (a walk in address order asks for the
+    /// same VMA again and again).
+    @inline(__always) func firstIndex(endingAfter page: Int, hint: Int) -> Int {
+        if hint < vmas.count && vmas[hint].end > page && (hint == 0 || vmas[hint - 1].end <= page) { return hint }
+        return firstIndex(endingAfter: page)
+    }
+
     func firstIndex(endingAfter page: Int) -> Int {
         var lo = 0
         var hi = vmas.count

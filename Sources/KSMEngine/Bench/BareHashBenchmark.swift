@@ -1,4 +1,5 @@
 import CXXHash
+import Dispatch
 import Glibc
 
 /// The floor a scan is measured against: one header-inlined XXH3-64 (`cxxh_xxh3_64`) over every
@@ -12,10 +13,14 @@ public struct BareHashBenchmark: Sendable {
     public var duplicateRatio: Double
     /// Passes to time; the median is reported.
     public var passes: Int = 3
+    /// Threads hashing at once, each a contiguous share of the pages: the floor for a scan with
+    /// as many hashing threads (on this machine two threads share one memory bandwidth).
+    public var threads: Int
 
-    public init(pages: Int, duplicateRatio: Double) {
+    public init(pages: Int, duplicateRatio: Double, threads: Int = 1) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
+        self.threads = threads
     }
 
     /// One run's result.
@@ -43,7 +48,20 @@ public struct BareHashBenchmark: Sendable {
         for _ in 0..<max(passes, 1) {
             let t0 = ScanBenchmark.now()
             var x: UInt64 = 0
-            for i in 0..<pages { x ^= cxxh_xxh3_64(base + i * pageBytes, pageBytes) }
+            if threads <= 1 {
+                for i in 0..<pages { x ^= cxxh_xxh3_64(base + i * pageBytes, pageBytes) }
+            } else {
+                let n = threads
+                let parts = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+                defer { parts.deallocate() }
+                nonisolated(unsafe) let (memory, out, total) = (UnsafeRawPointer(base), parts, pages)
+                DispatchQueue.concurrentPerform(iterations: n) { t in
+                    var y: UInt64 = 0
+                    for i in (total * t / n)..<(total * (t + 1) / n) { y ^= cxxh_xxh3_64(memory + i * pageBytes, pageBytes) }
+                    out[t] = y
+                }
+                for t in 0..<n { x ^= parts[t] }
+            }
             times.append(ScanBenchmark.now() - t0)
             checksum ^= x
         }

@@ -15,6 +15,8 @@ final class KSMState {
     var scanAddress = 0
     /// Whether the walk of the current mm met a VM_MERGEABLE VMA (the kernel's `address != 0`).
     var sawMergeable = false
+    /// The index of the VMA the scan is in, as a hint (checked before use).
+    var vmaHint = 0
     /// `ksm_scan.rmap_list`: -1 for the mm's list head, else the item whose `next` is the link.
     var rmapLink: Int32 = -1
     /// `ksm_scan.seqnr`: completed full scans.

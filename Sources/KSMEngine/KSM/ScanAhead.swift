@@ -111,11 +111,11 @@ final class ScanAhead {
 
     /// The hash computed ahead for `handle` at `address` of the mm with id `mmID`.
     fileprivate func lookup(_ kernel: SimulatedKernel, mmID: Int, address: Int, handle: PageHandle) -> Lookup {
-        var c = chunk
+        unowned(unsafe) var c = chunk
         if c.mmID != mmID || c.generation != kernel.store.generation || address < c.start { return .stale }
         if address >= c.end {
             // Past this chunk: go on to the next, if one was walked for the same mm and generation.
-            let n = next
+            unowned(unsafe) let n = next
             guard hasNext, n.mmID == mmID, n.generation == c.generation else { return .stale }
             n.hashBlocks()
             n.pending.wait()
@@ -135,7 +135,7 @@ final class ScanAhead {
 
     /// The hash at `offset` pages past the position in the current chunk, for prefetching.
     fileprivate func upcoming(_ offset: Int) -> UInt64? {
-        let c = chunk
+        unowned(unsafe) let c = chunk
         let i = position + offset
         return i < c.count ? c.hashes[i] : nil
     }
@@ -213,7 +213,7 @@ extension SimulatedKernel {
     /// The content hash of `page`, the one at `address` of the mm with id `mmID`: computed ahead if
     /// it was, else here. Also prefetches the unstable-index slot of a page a few ahead.
     @inline(__always) func scanHash(_ page: PageHandle, _ bytes: UnsafeRawPointer, mmID: Int, address: Int) -> UInt64 {
-        let ahead = ksm.ahead
+        unowned(unsafe) let ahead = ksm.ahead
         var found = ahead.lookup(self, mmID: mmID, address: address, handle: page)
         if case .stale = found, let cursor = ksm.cursor, ksm.slots[cursor].id == mmID {
             // Nothing valid ahead: walk and hash from this page on.
@@ -222,7 +222,7 @@ extension SimulatedKernel {
         }
         guard case .hit(let hash) = found else { return Self.contentHash(bytes) }
         if let later = ahead.upcoming(4) {
-            let index = ksm.unstableIndex
+            unowned(unsafe) let index = ksm.unstableIndex
             cxxh_prefetch(index.slots + UnstableIndex.home(later & ksm.keyMask, index.mask))
         }
         return hash

@@ -47,17 +47,19 @@ extension SimulatedKernel {
         while true {
             let mm = ksm.slots[ksm.cursor!]
             if !mm.exiting {
-                var i = mm.firstIndex(endingAfter: ksm.scanAddress)
+                var i = mm.firstIndex(endingAfter: ksm.scanAddress, hint: ksm.vmaHint)
                 while i < mm.vmas.count {
-                    let vma = mm.vmas[i]
+                    // The fields, not the VMA: copying it would retain its backing.
+                    let (flags, start, end, hasAnonVMA) = (mm.vmas[i].flags, mm.vmas[i].start, mm.vmas[i].end, mm.vmas[i].hasAnonVMA)
+                    ksm.vmaHint = i
                     i += 1
-                    guard vma.flags.contains(.mergeable) else { continue }
+                    guard flags.contains(.mergeable) else { continue }
                     ksm.sawMergeable = true
-                    if ksm.scanAddress < vma.start { ksm.scanAddress = vma.start }
-                    if !vma.hasAnonVMA { ksm.scanAddress = vma.end }
-                    while ksm.scanAddress < vma.end {
-                        guard let (page, h) = mm.pageTable.nextPresent(from: ksm.scanAddress, below: vma.end) else {
-                            ksm.scanAddress = vma.end
+                    if ksm.scanAddress < start { ksm.scanAddress = start }
+                    if !hasAnonVMA { ksm.scanAddress = end }
+                    while ksm.scanAddress < end {
+                        guard let (page, h) = mm.pageTable.nextPresent(from: ksm.scanAddress, below: end) else {
+                            ksm.scanAddress = end
                             break
                         }
                         ksm.scanAddress = page + 1

@@ -193,6 +193,12 @@ extension SimulatedKernel {
     func stableTreeSearch(_ page: PageHandle) -> PageHandle? {
         ksm.lastSearch = nil
         if store.ksmNode[Int(page)] >= 0 { return page }
+        // An empty tree: nothing to compare (and the page's bytes need not be touched).
+        if ksm.stableRoot < 0 {
+            ksm.lastSearch = KSMState.StableSearchEnd(
+                page: page, parent: -1, left: false, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
+            return nil
+        }
         let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot

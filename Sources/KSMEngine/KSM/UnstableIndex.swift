@@ -107,7 +107,7 @@ extension SimulatedKernel {
     /// The slot holding `key`'s first item, or, when none does, the empty slot where it would go
     /// (as a negative number: `-1 - slot`).
     @inline(__always) func unstableIndexFind(_ key: UInt64) -> Int {
-        let index = ksm.unstableIndex
+        unowned(unsafe) let index = ksm.unstableIndex
         let slots = index.slots
         let mask = index.mask
         let tag = UnstableIndex.tag(key)
