@@ -27,6 +27,8 @@ final class KSMState {
     var freeItems: [Int32] = []
     var nodes: [StableNode] = []
     var freeNodes: [Int32] = []
+    /// Regular nodes and dups whose page was freed and that are still in the tree.
+    var staleNodes = 0
     /// Changes whenever a stable node is added, removed or moved.
     var stableEpoch: UInt64 = 0
     /// Where `stableTreeSearch()` last ended without a match, for `stableTreeInsert()` of the same
@@ -43,6 +45,9 @@ final class KSMState {
     var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).
     let unstableIndex = UnstableIndex()
+    /// The stable tree's nodes with pages (regular nodes and dups) by content key: how a search
+    /// that cannot change the tree finds its answer without walking it.
+    let stableIndex = UnstableIndex()
     /// Content hashes computed ahead of the scan loop.
     let ahead = ScanAhead()
     /// Keys are masked with this; tests set it to 0 so every page collides.

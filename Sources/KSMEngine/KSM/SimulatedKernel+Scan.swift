@@ -192,7 +192,7 @@ extension SimulatedKernel {
         }
 
         // The stable tree first.
-        let kpage = stableTreeSearch(page)
+        let kpage = stableTreeSearch(page, key: key)
         if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
         removeRmapItemFromTree(item)
         if let kpage {
@@ -205,7 +205,7 @@ extension SimulatedKernel {
         // Then the unstable tree: pair with an identical page there, or wait in it.
         guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key) else { return }
         guard tryToMergeTwoPages(item, page, treeItem, treePage) else { return }
-        let newNode = stableTreeInsert(page)
+        let newNode = stableTreeInsert(page, key: key!)
         stableTreeAppend(treeItem, newNode, bypass: false)
         stableTreeAppend(item, newNode, bypass: false)
     }

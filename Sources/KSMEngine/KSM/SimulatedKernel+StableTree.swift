@@ -29,6 +29,8 @@ extension SimulatedKernel {
 
     func allocStableNode(_ kind: StableNode.Kind) -> Int32 {
         ksm.stableEpoch &+= 1
+        // Before a freed node's index can be reused, so that a stale record cannot mark the new one.
+        noteFreedKSMPages()
         let node = StableNode(kind: kind)
         if let i = ksm.freeNodes.popLast() {
             ksm.nodes[Int(i)] = node
@@ -40,6 +42,8 @@ extension SimulatedKernel {
 
     func freeStableNode(_ node: Int32) {
         ksm.stableEpoch &+= 1
+        if ksm.nodes[Int(node)].kind != .chain { stableIndexRemove(node) }
+        if ksm.nodes[Int(node)].pageFreed { ksm.staleNodes -= 1 }
         ksm.nodes[Int(node)].kind = .free
         ksm.freeNodes.append(node)
     }
@@ -49,10 +53,29 @@ extension SimulatedKernel {
     /// The KSM page of a regular node or dup, or `nil` after removing the node when the page is gone
     /// (`ksm_get_folio()`'s keyhole check).
     func ksmGetPage(_ node: Int32) -> PageHandle? {
+        noteFreedKSMPages()
         let page = ksm.nodes[Int(node)].page
-        if store.mapCount[Int(page)] > 0 && store.ksmNode[Int(page)] == node { return page }
+        #if DEBUG
+            // The flag answers what the page itself would (checked in the tests' debug builds).
+            let live = store.mapCount[Int(page)] > 0 && store.ksmNode[Int(page)] == node
+            precondition(live == !ksm.nodes[Int(node)].pageFreed, "ksmGetPage: stale flag of node \(node) is wrong")
+        #endif
+        if !ksm.nodes[Int(node)].pageFreed { return page }
         removeNodeFromStableTree(node)
         return nil
+    }
+
+    /// Marks stale the nodes whose KSM pages were freed since the last call.
+    @inline(__always) func noteFreedKSMPages() {
+        if store.freedKSMPages.isEmpty { return }
+        for (node, page) in store.freedKSMPages {
+            let n = ksm.nodes[Int(node)]
+            if (n.kind == .regular || n.kind == .dup) && n.page == page && !n.pageFreed {
+                ksm.nodes[Int(node)].pageFreed = true
+                ksm.staleNodes += 1
+            }
+        }
+        store.freedKSMPages.removeAll(keepingCapacity: true)
     }
 
     /// Removes a stale node and unlists all its items, adjusting the counters
@@ -190,7 +213,7 @@ extension SimulatedKernel {
     /// already a KSM page (forked), else a dup with identical content and room, else `nil`. Every
     /// node on the path is pruned as the kernel prunes it.
     /// - Complexity: O(log nodes) page comparisons.
-    func stableTreeSearch(_ page: PageHandle) -> PageHandle? {
+    func stableTreeSearch(_ page: PageHandle, key: UInt64?) -> PageHandle? {
         ksm.lastSearch = nil
         if store.ksmNode[Int(page)] >= 0 { return page }
         // An empty tree: nothing to compare (and the page's bytes need not be touched).
@@ -199,6 +222,38 @@ extension SimulatedKernel {
                 page: page, parent: -1, left: false, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
             return nil
         }
+        noteFreedKSMPages()
+        if let key, ksm.stableNodeChains == 0 && ksm.staleNodes == 0 {
+            // No chain to prune and no stale node to drop: the walk down the tree could only
+            // compare pages, and it would end at the one node with these bytes, if there is one.
+            let found = stableIndexMatch(page, key: key)
+            #if DEBUG
+                // The tests' debug builds walk anyway: same answer, and nothing changed.
+                let (epoch, stale) = (ksm.stableEpoch, ksm.staleNodes)
+                let walked = stableTreeWalk(page)
+                precondition(walked == found.map { isPageSharingCandidate($0) ? ksm.nodes[Int($0)].page : nil } ?? nil)
+                precondition(epoch == ksm.stableEpoch && stale == ksm.staleNodes, "stableTreeSearch: the walk changed the tree")
+                ksm.lastSearch = nil
+            #endif
+            guard let node = found else { return nil }
+            return isPageSharingCandidate(node) ? ksm.nodes[Int(node)].page : nil
+        }
+        return stableTreeWalk(page)
+    }
+
+    /// The regular node whose page has `page`'s bytes, through the content index.
+    private func stableIndexMatch(_ page: PageHandle, key: UInt64) -> Int32? {
+        var node = stableIndexFirst(key)
+        while node >= 0 {
+            let n = ksm.nodes[Int(node)]
+            if n.kind == .regular && store.equal(page, n.page) { return node }
+            node = n.keyNext
+        }
+        return nil
+    }
+
+    /// `stable_tree_search()`'s walk down the tree from the root.
+    private func stableTreeWalk(_ page: PageHandle) -> PageHandle? {
         let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot
@@ -231,7 +286,7 @@ extension SimulatedKernel {
     /// A new stable node for new KSM page `kpage`: a tree-level node, or a dup in the chain of
     /// identical content whose dups were all full (`stable_tree_insert()`).
     /// - Complexity: O(log nodes) page comparisons.
-    func stableTreeInsert(_ kpage: PageHandle) -> Int32 {
+    func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
         var parent: Int32 = -1
         var left = false
         var existing: Int32 = -1
@@ -280,6 +335,7 @@ extension SimulatedKernel {
         let dup = allocStableNode(.regular)
         ksm.nodes[Int(dup)].page = kpage
         ksm.nodes[Int(dup)].prefix = prefix
+        stableIndexAdd(dup, key: key)
         if existing < 0 {
             rbInsert(dup, parent: parent, left: left)
         } else {
@@ -397,6 +453,62 @@ extension SimulatedKernel {
                 return
             }
             cur = ksm.items[Int(cur)].keyNext
+        }
+    }
+
+    // MARK: The stable tree's content index
+
+    /// The slot of `key`'s first node in ``KSMState/stableIndex``, or `-1 - slot` of the empty slot
+    /// where it would go.
+    private func stableIndexFind(_ key: UInt64) -> Int {
+        unowned(unsafe) let index = ksm.stableIndex
+        let tag = UnstableIndex.tag(key)
+        var i = UnstableIndex.home(key, index.mask)
+        while true {
+            let s = index.slots[i]
+            if s.item < 0 { return -1 - i }
+            if s.tag == tag && ksm.nodes[Int(s.item)].key == key { return i }
+            i = (i + 1) & index.mask
+        }
+    }
+
+    func stableIndexFirst(_ key: UInt64) -> Int32 {
+        let slot = stableIndexFind(key)
+        return slot >= 0 ? ksm.stableIndex.slots[slot].item : -1
+    }
+
+    private func stableIndexAdd(_ node: Int32, key: UInt64) {
+        ksm.nodes[Int(node)].key = key
+        let slot = stableIndexFind(key)
+        if slot >= 0 {
+            ksm.nodes[Int(node)].keyNext = ksm.stableIndex.slots[slot].item
+            ksm.stableIndex.slots[slot].item = node
+        } else {
+            ksm.nodes[Int(node)].keyNext = -1
+            ksm.stableIndex.insert(at: -1 - slot, key: key, item: node) { self.ksm.nodes[Int($0)].key }
+        }
+    }
+
+    private func stableIndexRemove(_ node: Int32) {
+        let key = ksm.nodes[Int(node)].key
+        let next = ksm.nodes[Int(node)].keyNext
+        let slot = stableIndexFind(key)
+        guard slot >= 0 else { return }
+        var cur = ksm.stableIndex.slots[slot].item
+        if cur == node {
+            if next < 0 {
+                ksm.stableIndex.remove(at: slot) { self.ksm.nodes[Int($0)].key }
+            } else {
+                ksm.stableIndex.slots[slot].item = next
+            }
+            return
+        }
+        while cur >= 0 {
+            if ksm.nodes[Int(cur)].keyNext == node {
+                ksm.nodes[Int(cur)].keyNext = next
+                return
+            }
+            cur = ksm.nodes[Int(cur)].keyNext
         }
     }
 }

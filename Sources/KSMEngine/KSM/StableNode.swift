@@ -25,6 +25,12 @@ struct StableNode {
     var rbRight: Int32 = -1
     var rbParent: Int32 = -1
     var rbRed = false
+    /// The content key of its page (XXH3-64 masked like the unstable tree's), and the next node
+    /// with the same key in `KSMState.stableIndex` (regular nodes and dups).
+    var key: UInt64 = 0
+    var keyNext: Int32 = -1
+    /// Its page has been freed: the node is stale, and goes when ksmd next touches it.
+    var pageFreed = false
     /// First rmap item (regular, dup) or first dup (chain).
     var head: Int32 = -1
     /// `rmap_hlist_len`: rmap items listed (regular, dup).

@@ -31,6 +31,10 @@ public final class PageStore {
 
     /// KSM pages freed so far.
     private(set) var ksmPagesFreed: UInt64 = 0
+    /// KSM pages freed since ksmd last looked, with the stable node each pointed to: ksmd marks
+    /// those nodes stale (`SimulatedKernel.noteFreedKSMPages()`) and still removes them only when it
+    /// next touches them, as the kernel does.
+    var freedKSMPages: [(node: Int32, page: PageHandle)] = []
 
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
@@ -75,7 +79,10 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
-            if ksmNode[Int(page)] != Self.notKSM { ksmPagesFreed &+= 1 }
+            if ksmNode[Int(page)] != Self.notKSM {
+                ksmPagesFreed &+= 1
+                if ksmNode[Int(page)] >= 0 { freedKSMPages.append((ksmNode[Int(page)], page)) }
+            }
             freeList.append(page)
             livePages -= 1
         }

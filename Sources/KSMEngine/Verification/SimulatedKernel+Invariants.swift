@@ -382,6 +382,22 @@ extension SimulatedKernel {
         for (i, n) in ksm.nodes.enumerated() where (n.kind == .regular || n.kind == .chain) && !inTree[i] {
             out.append("stable node \(i) (\(n.kind)) is not in the stable tree")
         }
+        for (i, n) in ksm.nodes.enumerated() where n.kind == .regular || n.kind == .dup {
+            var m = stableIndexFirst(n.key)
+            var steps = 0
+            while m >= 0 && m != Int32(i) && steps <= ksm.nodes.count {
+                m = ksm.nodes[Int(m)].keyNext
+                steps += 1
+            }
+            if m != Int32(i) {
+                out.append("stable node \(i) is not in the stable tree's content index")
+                break
+            }
+        }
+        let flagged = ksm.nodes.filter { $0.kind != .free && $0.pageFreed }.count
+        if flagged != ksm.staleNodes {
+            out.append("\(flagged) stable nodes are flagged stale, but staleNodes is \(ksm.staleNodes)")
+        }
         for (i, n) in ksm.nodes.enumerated()
         where (n.kind == .regular || n.kind == .dup) && n.page != 0 && store.ksmNode[Int(n.page)] == Int32(i)
             && n.prefix != pagePrefix(n.page)
