@@ -38,3 +38,59 @@ import Testing
         for i in 0..<64 { #expect(k.withPage(p, i) { $0.allSatisfy { $0 == UInt8(i % 8 + 1) } } == true) }
     }
 }
+
+/// The open-addressing table under both trees' indexes, against a dictionary: random keys (few
+/// distinct home slots, so that probe runs wrap around the table and removals shift entries back),
+/// growth from a small capacity, chains of entries with one key.
+@Suite struct ContentIndexTableTests {
+    @Test(arguments: [1, 2, 3])
+    func agreesWithADictionary(_ seed: UInt64) {
+        var rng = SplitMix(seed: seed)
+        let index = ContentIndex(capacity: 8)
+        var keys: [UInt64] = []  // entry -> key
+        var next: [Int32] = []  // entry -> next entry with the same key
+        var model: [UInt64: [Int32]] = [:]  // key -> entries, first first
+        func keyOf(_ e: Int32) -> UInt64 { keys[Int(e)] }
+        for _ in 0..<4000 {
+            // Keys share their low bits often (home slots collide) and their high bits sometimes
+            // (tags collide).
+            let key = (rng.next() % 16) << 32 | (rng.next() % 64)
+            if rng.next() % 3 != 0 || model.isEmpty {
+                let e = Int32(keys.count)
+                keys.append(key)
+                next.append(index.push(e, key: key, keyOf: keyOf))
+                model[key, default: []].insert(e, at: 0)
+            } else {
+                let k = Array(model.keys)[Int(rng.next() % UInt64(model.count))]
+                let e = model[k]![Int(rng.next() % UInt64(model[k]!.count))]
+                index.unlink(e, key: k, keyOf: keyOf, nextOf: { next[Int($0)] }, setNext: { next[Int($0)] = $1 })
+                model[k]!.removeAll { $0 == e }
+                if model[k]!.isEmpty { model[k] = nil }
+            }
+        }
+        #expect(index.count == model.count)
+        for (k, entries) in model {
+            var chain: [Int32] = []
+            var e = index.first(k, keyOf: keyOf)
+            while e >= 0 && chain.count <= keys.count {
+                chain.append(e)
+                e = next[Int(e)]
+            }
+            #expect(chain == entries, "key \(k)")
+        }
+        for k in UInt64(0)..<64 where model[k] == nil { #expect(index.first(k, keyOf: keyOf) == -1) }
+    }
+}
+
+/// splitmix64, for the tests' own random numbers.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

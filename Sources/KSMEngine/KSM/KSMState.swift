@@ -44,10 +44,10 @@ final class KSMState {
     /// The root of the stable tree (-1: empty), a red-black tree ordered by page contents.
     var stableRoot: Int32 = -1
     /// Content key to the first unstable-tree item with that key (this pass only).
-    let unstableIndex = UnstableIndex()
+    let unstableIndex = ContentIndex()
     /// The stable tree's nodes with pages (regular nodes and dups) by content key: how a search
     /// that cannot change the tree finds its answer without walking it.
-    let stableIndex = UnstableIndex()
+    let stableIndex = ContentIndex()
     /// Content hashes computed ahead of the scan loop.
     let ahead = ScanAhead()
     /// Keys are masked with this; tests set it to 0 so every page collides.

@@ -223,7 +223,7 @@ extension SimulatedKernel {
         guard case .hit(let hash) = found else { return Self.contentHash(bytes) }
         if let later = ahead.upcoming(4) {
             unowned(unsafe) let index = ksm.unstableIndex
-            cxxh_prefetch(index.slots + UnstableIndex.home(later & ksm.keyMask, index.mask))
+            cxxh_prefetch(index.slots + ContentIndex.home(later & ksm.keyMask, index.mask))
         }
         return hash
     }

@@ -404,8 +404,7 @@ extension SimulatedKernel {
             k = hash & ksm.keyMask
             key = k
         }
-        let slot = unstableIndexFind(k)
-        var candidate = slot >= 0 ? ksm.unstableIndex.slots[slot].item : -1
+        var candidate = unstableIndexFirst(k)
         while candidate >= 0 {
             guard let treePage = getMergeablePage(candidate) else { return nil }
             // Don't substitute a KSM page for a forked page.
@@ -415,100 +414,31 @@ extension SimulatedKernel {
         }
         ksm.items[i].state = .unstable
         ksm.items[i].seqnr = UInt8(truncatingIfNeeded: ksm.seqnr)
-        if slot >= 0 {
-            // getMergeablePage() may have removed items of this key: look the slot up again.
-            let again = unstableIndexFind(k)
-            if again >= 0 {
-                ksm.items[i].keyNext = ksm.unstableIndex.slots[again].item
-                ksm.unstableIndex.slots[again].item = item
-            } else {
-                ksm.items[i].keyNext = -1
-                ksm.unstableIndex.insert(at: -1 - again, key: k, item: item) { self.indexKey($0) }
-            }
-        } else {
-            ksm.items[i].keyNext = -1
-            ksm.unstableIndex.insert(at: -1 - slot, key: k, item: item) { self.indexKey($0) }
-        }
+        ksm.items[i].keyNext = ksm.unstableIndex.push(item, key: k) { indexKey($0) }
         ksm.pagesUnshared += 1
         return nil
     }
 
     private func unstableIndexRemove(_ item: Int32) {
-        let key = indexKey(item)
-        let next = ksm.items[Int(item)].keyNext
-        let slot = unstableIndexFind(key)
-        guard slot >= 0 else { return }
-        var cur = ksm.unstableIndex.slots[slot].item
-        if cur == item {
-            if next < 0 {
-                ksm.unstableIndex.remove(at: slot) { self.indexKey($0) }
-            } else {
-                ksm.unstableIndex.slots[slot].item = next
-            }
-            return
-        }
-        while cur >= 0 {
-            if ksm.items[Int(cur)].keyNext == item {
-                ksm.items[Int(cur)].keyNext = next
-                return
-            }
-            cur = ksm.items[Int(cur)].keyNext
-        }
+        ksm.unstableIndex.unlink(
+            item, key: indexKey(item), keyOf: { indexKey($0) }, nextOf: { ksm.items[Int($0)].keyNext },
+            setNext: { ksm.items[Int($0)].keyNext = $1 })
     }
 
     // MARK: The stable tree's content index
 
-    /// The slot of `key`'s first node in ``KSMState/stableIndex``, or `-1 - slot` of the empty slot
-    /// where it would go.
-    private func stableIndexFind(_ key: UInt64) -> Int {
-        unowned(unsafe) let index = ksm.stableIndex
-        let tag = UnstableIndex.tag(key)
-        var i = UnstableIndex.home(key, index.mask)
-        while true {
-            let s = index.slots[i]
-            if s.item < 0 { return -1 - i }
-            if s.tag == tag && ksm.nodes[Int(s.item)].key == key { return i }
-            i = (i + 1) & index.mask
-        }
-    }
-
     func stableIndexFirst(_ key: UInt64) -> Int32 {
-        let slot = stableIndexFind(key)
-        return slot >= 0 ? ksm.stableIndex.slots[slot].item : -1
+        ksm.stableIndex.first(key) { ksm.nodes[Int($0)].key }
     }
 
     private func stableIndexAdd(_ node: Int32, key: UInt64) {
         ksm.nodes[Int(node)].key = key
-        let slot = stableIndexFind(key)
-        if slot >= 0 {
-            ksm.nodes[Int(node)].keyNext = ksm.stableIndex.slots[slot].item
-            ksm.stableIndex.slots[slot].item = node
-        } else {
-            ksm.nodes[Int(node)].keyNext = -1
-            ksm.stableIndex.insert(at: -1 - slot, key: key, item: node) { self.ksm.nodes[Int($0)].key }
-        }
+        ksm.nodes[Int(node)].keyNext = ksm.stableIndex.push(node, key: key) { ksm.nodes[Int($0)].key }
     }
 
     private func stableIndexRemove(_ node: Int32) {
-        let key = ksm.nodes[Int(node)].key
-        let next = ksm.nodes[Int(node)].keyNext
-        let slot = stableIndexFind(key)
-        guard slot >= 0 else { return }
-        var cur = ksm.stableIndex.slots[slot].item
-        if cur == node {
-            if next < 0 {
-                ksm.stableIndex.remove(at: slot) { self.ksm.nodes[Int($0)].key }
-            } else {
-                ksm.stableIndex.slots[slot].item = next
-            }
-            return
-        }
-        while cur >= 0 {
-            if ksm.nodes[Int(cur)].keyNext == node {
-                ksm.nodes[Int(cur)].keyNext = next
-                return
-            }
-            cur = ksm.nodes[Int(cur)].keyNext
-        }
+        ksm.stableIndex.unlink(
+            node, key: ksm.nodes[Int(node)].key, keyOf: { ksm.nodes[Int($0)].key }, nextOf: { ksm.nodes[Int($0)].keyNext },
+            setNext: { ksm.nodes[Int($0)].keyNext = $1 })
     }
 }

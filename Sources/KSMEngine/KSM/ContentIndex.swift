@@ -1,12 +1,14 @@
-/// The unstable tree of one pass, as an index from content key to the most recently inserted item
-/// with that key; the others with the same key chain through ``RmapItem/keyNext``.
+/// A content index: content key to the most recently added entry with that key, the others with
+/// the same key chained through a link of the entry's own (``RmapItem/keyNext``,
+/// ``StableNode/keyNext``). The unstable tree of one pass is one (of rmap items), the stable tree's
+/// content index another (of stable nodes).
 ///
 /// Open addressing with linear probing in one allocation of 8-byte slots: the key's high 32 bits as
 /// a tag and the item. A slot whose tag matches is confirmed against the item's full key by the
-/// caller (``SimulatedKernel/unstableIndexFind(_:)``), so a slot costs 8 bytes, not 12 or 16.
+/// caller (through `keyOf`), so a slot costs 8 bytes, not 12 or 16.
 /// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
 /// the probe sequence back, so there are no tombstones and searches stay short.
-final class UnstableIndex {
+final class ContentIndex {
     struct Slot {
         var tag: UInt32
         var item: Int32
@@ -95,6 +97,62 @@ final class UnstableIndex {
 
     /// Bytes allocated.
     var bytes: Int { capacity * MemoryLayout<Slot>.stride }
+
+    // MARK: Chains of entries with one key
+
+    /// The slot holding `key`'s first entry, or, when none does, the empty slot where it would go
+    /// (as a negative number: `-1 - slot`); `keyOf` gives an entry's key.
+    @inline(__always) func find(_ key: UInt64, keyOf: (Int32) -> UInt64) -> Int {
+        let tag = Self.tag(key)
+        var i = Self.home(key, mask)
+        while true {
+            let s = slots[i]
+            if s.item < 0 { return -1 - i }
+            if s.tag == tag && keyOf(s.item) == key { return i }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The first entry with `key`, or -1.
+    @inline(__always) func first(_ key: UInt64, keyOf: (Int32) -> UInt64) -> Int32 {
+        let slot = find(key, keyOf: keyOf)
+        return slot >= 0 ? slots[slot].item : -1
+    }
+
+    /// Makes `entry` (whose key is already `key`) the first with its key; returns the entry it goes
+    /// in front of (-1 if none), for the caller to link it to.
+    @inline(__always) func push(_ entry: Int32, key: UInt64, keyOf: (Int32) -> UInt64) -> Int32 {
+        let slot = find(key, keyOf: keyOf)
+        if slot >= 0 {
+            let next = slots[slot].item
+            slots[slot].item = entry
+            return next
+        }
+        insert(at: -1 - slot, key: key, item: entry, keyOf: keyOf)
+        return -1
+    }
+
+    /// Takes `entry` out of `key`'s chain, where `nextOf` and `setNext` read and write the links.
+    func unlink(
+        _ entry: Int32, key: UInt64, keyOf: (Int32) -> UInt64, nextOf: (Int32) -> Int32, setNext: (Int32, Int32) -> Void
+    ) {
+        let slot = find(key, keyOf: keyOf)
+        guard slot >= 0 else { return }
+        let next = nextOf(entry)
+        var cur = slots[slot].item
+        if cur == entry {
+            if next < 0 { remove(at: slot, keyOf: keyOf) } else { slots[slot].item = next }
+            return
+        }
+        while cur >= 0 {
+            let n = nextOf(cur)
+            if n == entry {
+                setNext(cur, next)
+                return
+            }
+            cur = n
+        }
+    }
 }
 
 #if canImport(Glibc)
@@ -104,28 +162,11 @@ final class UnstableIndex {
 #endif
 
 extension SimulatedKernel {
-    /// The slot holding `key`'s first item, or, when none does, the empty slot where it would go
-    /// (as a negative number: `-1 - slot`).
-    @inline(__always) func unstableIndexFind(_ key: UInt64) -> Int {
-        unowned(unsafe) let index = ksm.unstableIndex
-        let slots = index.slots
-        let mask = index.mask
-        let tag = UnstableIndex.tag(key)
-        var i = UnstableIndex.home(key, mask)
-        while true {
-            let s = slots[i]
-            if s.item < 0 { return -1 - i }
-            if s.tag == tag && indexKey(s.item) == key { return i }
-            i = (i + 1) & mask
-        }
-    }
-
     /// An item's key in the unstable tree's index.
     @inline(__always) func indexKey(_ item: Int32) -> UInt64 { ksm.items[Int(item)].hash & ksm.keyMask }
 
     /// The first unstable item with `key` in this pass, or -1.
     @inline(__always) func unstableIndexFirst(_ key: UInt64) -> Int32 {
-        let slot = unstableIndexFind(key)
-        return slot >= 0 ? ksm.unstableIndex.slots[slot].item : -1
+        ksm.unstableIndex.first(key) { indexKey($0) }
     }
 }
