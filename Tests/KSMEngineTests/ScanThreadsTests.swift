@@ -5,11 +5,14 @@ import Testing
 /// Hashing ahead of the scan loop on several threads (`ScanAhead`) changes how long a scan takes,
 /// never what it does: every report of a scenario is the same with 1, 2 and 3 threads.
 @Suite struct ScanThreadsTests {
-    static func reports(_ s: Scenario, threads: Int, sharing: UnsafeMutablePointer<Int>? = nil) throws -> [String] {
+    static func reports(
+        _ s: Scenario, threads: Int, sharing: UnsafeMutablePointer<Int>? = nil, ahead: UnsafeMutablePointer<(Int, Int)>? = nil
+    ) throws -> [String] {
         let backend = SimulatorBackend(rules: s.rules)
         backend.kernel.scanThreads = threads
         let r = try ScenarioRunner.run(s, on: backend).map { $0.json.serialized() }
         sharing?.pointee = backend.kernel.ksmCounters.pagesSharing
+        ahead?.pointee = (backend.kernel.ksm.ahead.hits, backend.kernel.ksm.ahead.chunksQueued)
         return r
     }
 
@@ -24,18 +27,20 @@ import Testing
         }
     }
 
-    /// Chunks of thousands of pages, batches that end inside them, writes and forks between
-    /// batches (which must invalidate what was hashed ahead), smart_scan on and off.
-    @Test(arguments: [true, false])
-    func largeScenarioGivesTheSameReports(_ smartScan: Bool) throws {
+    /// Chunks of thousands of pages: batches that end inside a chunk (pages_to_scan 1500), and
+    /// batches of whole passes in which the helpers hash two chunks ahead (pages_to_scan 100000);
+    /// writes and forks between batches (which must invalidate what was hashed ahead), smart_scan
+    /// on and off.
+    @Test(arguments: [true, false], [1500, 100_000])
+    func largeScenarioGivesTheSameReports(_ smartScan: Bool, _ pagesToScan: Int) throws {
         let s = try Scenario.parse(
             """
-            {"ksm": {"pages_to_scan": 1500, "smart_scan": \(smartScan)},
+            {"ksm": {"pages_to_scan": \(pagesToScan), "smart_scan": \(smartScan)},
              "steps": [
               {"op": "spawn", "process": "a"},
-              {"op": "mmap", "process": "a", "at": 0, "pages": 12000, "prot": "rw", "map": "private-anon"},
-              {"op": "madvise", "process": "a", "at": 0, "pages": 12000, "advice": "mergeable"},
-              {"op": "write", "process": "a", "at": 0, "pages": 12000, "fill": {"classes": 5000, "namespace": "x"}},
+              {"op": "mmap", "process": "a", "at": 0, "pages": 20000, "prot": "rw", "map": "private-anon"},
+              {"op": "madvise", "process": "a", "at": 0, "pages": 20000, "advice": "mergeable"},
+              {"op": "write", "process": "a", "at": 0, "pages": 20000, "fill": {"classes": 5000, "namespace": "x"}},
               {"op": "scan", "full_scans": 2},
               {"op": "write", "process": "a", "at": 3000, "pages": 2000, "fill": {"unique": true}},
               {"op": "fork", "process": "a", "child": "b"},
@@ -47,10 +52,14 @@ import Testing
             ]}
             """)
         var sharing = 0
+        var ahead = (0, 0)
         let one = try Self.reports(s, threads: 1, sharing: &sharing)
-        #expect(try Self.reports(s, threads: 2) == one)
+        #expect(try Self.reports(s, threads: 2, ahead: &ahead) == one)
         #expect(try Self.reports(s, threads: 3) == one)
-        // Pages merged, so the comparison compared something.
+        // Pages merged, and hashes computed ahead were used, so the comparison compared something.
         #expect(sharing > 1000)
+        #expect(ahead.0 > 10_000)
+        // Whole passes per batch: helper threads hashed chunks while the loop ran.
+        if pagesToScan > 20000 { #expect(ahead.1 > 4) }
     }
 }

@@ -69,17 +69,24 @@ final class ScanAhead {
     }
 
     /// Threads hashing: 1 (the scanning thread alone) or more.
-    var threads = 1
-    private var chunks = [Chunk(), Chunk()]
-    /// The chunk the loop reads, and its position in it.
+    var threads = 1 {
+        didSet { workers = (0..<Swift.max(threads - 1, 0)).map { DispatchQueue(label: "ksm.scan-ahead.\($0)") } }
+    }
+    /// One serial queue per helper thread: each hashes the chunks in the order they were walked.
+    private var workers: [DispatchQueue] = []
+    /// A ring: the chunk the loop reads, then up to two walked after it (hashing or hashed).
+    private var chunks = [Chunk(), Chunk(), Chunk()]
     private var current = 0
     private var position = 0
-    /// Whether `chunks[1 - current]` holds (or is hashing) the pages after the current chunk.
-    private var hasNext = false
+    /// Chunks walked after the current one.
+    private var ahead = 0
     /// Where the walk for the chunk after the last one walked starts.
     private var walkAddress = 0
     /// Pages the current batch may still visit: no chunk is walked past it.
     var budget = Int.max
+    /// Hashes the loop took from a chunk, and chunks hashed by helper threads (for the tests).
+    private(set) var hits = 0
+    private(set) var chunksQueued = 0
 
     /// Forgets every chunk, waiting for background hashing first.
     func invalidate() {
@@ -88,7 +95,7 @@ final class ScanAhead {
             c.reset(mmID: -1, generation: 0)
         }
         position = 0
-        hasNext = false
+        ahead = 0
     }
 
     /// Waits for background hashing (before anything may write a page).
@@ -97,7 +104,7 @@ final class ScanAhead {
     }
 
     fileprivate var chunk: Chunk { chunks[current] }
-    fileprivate var next: Chunk { chunks[1 - current] }
+    private func after(_ k: Int) -> Chunk { chunks[(current + k) % chunks.count] }
 
     enum Lookup {
         /// The hash of the page, computed ahead.
@@ -115,21 +122,22 @@ final class ScanAhead {
         if c.mmID != mmID || c.generation != kernel.store.generation || address < c.start { return .stale }
         if address >= c.end {
             // Past this chunk: go on to the next, if one was walked for the same mm and generation.
-            unowned(unsafe) let n = next
-            guard hasNext, n.mmID == mmID, n.generation == c.generation else { return .stale }
-            n.hashBlocks()
+            unowned(unsafe) let n = after(1)
+            guard ahead > 0, n.mmID == mmID, n.generation == c.generation else { return .stale }
+            n.hashBlocks()  // help with what the helpers have not started
             n.pending.wait()
-            current = 1 - current
+            current = (current + 1) % chunks.count
+            ahead -= 1
             position = 0
-            hasNext = false
             c = n
             if address < c.start || address >= c.end { return .stale }
-            kernel.startNextChunk()
+            kernel.walkAheadChunks()
         }
         while position < c.count && c.addresses[position] < address { position += 1 }
         guard position < c.count, c.addresses[position] == address, c.handles[position] == handle else { return .miss }
         let hash = c.hashes[position]
         position += 1
+        hits &+= 1
         return .hit(hash)
     }
 
@@ -140,39 +148,41 @@ final class ScanAhead {
         return i < c.count ? c.hashes[i] : nil
     }
 
-    /// Starts over at `address` of `mm`: walks and hashes a chunk from there, and starts the next.
+    /// Starts over at `address` of `mm`: walks and hashes a chunk from there (with every thread),
+    /// and starts the ones after it.
     fileprivate func restart(_ kernel: SimulatedKernel, _ mm: MM, at address: Int) {
         invalidate()
         current = 0
         walkAddress = address
         let c = chunk
         kernel.walkAhead(into: c, mm, limit: Swift.min(Self.chunkPages, budget))
-        hash(c, background: false)
-        kernel.startNextChunk()
+        startHashing(c)
+        c.hashBlocks()
+        c.pending.wait()
+        walkAheadChunks(kernel, mm)
     }
 
-    /// Walks the chunk after the current one and starts hashing it in the background, when more
-    /// than one thread hashes and the batch goes on past the current chunk.
-    fileprivate func startNext(_ kernel: SimulatedKernel, _ mm: MM) {
-        guard threads > 1, budget > chunk.count, walkAddress < Int.max else { return }
-        let n = next
-        n.pending.wait()
-        kernel.walkAhead(into: n, mm, limit: Swift.min(Self.chunkPages, budget - chunk.count))
-        if n.count == 0 { return }
-        hasNext = true
-        hash(n, background: true)
+    /// Walks up to two chunks past the current one and queues their hashing, when more than one
+    /// thread hashes and the batch goes on past what is walked. The helpers hash them in order
+    /// while the loop works through the current chunk.
+    fileprivate func walkAheadChunks(_ kernel: SimulatedKernel, _ mm: MM) {
+        guard threads > 1 else { return }
+        var walked = (0...ahead).reduce(0) { $0 + after($1).count }
+        while ahead < chunks.count - 1, budget > walked, walkAddress < Int.max {
+            let n = after(ahead + 1)
+            n.pending.wait()
+            kernel.walkAhead(into: n, mm, limit: Swift.min(Self.chunkPages, budget - walked))
+            if n.count == 0 { return }
+            ahead += 1
+            walked += n.count
+            startHashing(n)
+        }
     }
 
-    /// Hashes a walked chunk: on `threads - 1` background threads and, unless `background`, on this
-    /// one too until every block is done.
-    private func hash(_ c: Chunk, background: Bool) {
-        for _ in 0..<(threads - 1) {
-            DispatchQueue.global().async(group: c.pending) { c.hashBlocks() }
-        }
-        if !background {
-            c.hashBlocks()
-            c.pending.wait()
-        }
+    /// Queues a walked chunk's hashing on every helper thread.
+    private func startHashing(_ c: Chunk) {
+        if !workers.isEmpty { chunksQueued &+= 1 }
+        for w in workers { w.async(group: c.pending) { c.hashBlocks() } }
     }
 
     fileprivate func setWalkAddress(_ a: Int) { walkAddress = a }
@@ -228,10 +238,10 @@ extension SimulatedKernel {
         return hash
     }
 
-    /// Walks the chunk after the current one, if the batch goes on past it.
-    fileprivate func startNextChunk() {
+    /// Walks chunks after the current one, if the batch goes on past it.
+    fileprivate func walkAheadChunks() {
         guard let cursor = ksm.cursor else { return }
-        ksm.ahead.startNext(self, ksm.slots[cursor])
+        ksm.ahead.walkAheadChunks(self, ksm.slots[cursor])
     }
 
     /// Fills `chunk` with up to `limit` pages of `mm` that ksmd will hash, in its scan order, from
