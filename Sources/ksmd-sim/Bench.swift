@@ -129,7 +129,8 @@ struct Bench: ParsableCommand {
 
     /// The simulator's fields as before, then the run count, the bare hash, and the kernel's.
     private func jsonReport(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ ht: BareHashBenchmark.Result?,
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result,
+        _ ht: BareHashBenchmark.Result?,
         _ k: HostKernelBenchmark.Result?
     ) -> JSON {
         guard case .object(var members) = s.json else { return s.json }
@@ -165,7 +166,8 @@ struct Bench: ParsableCommand {
     }
 
     private func printText(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result, _ ht: BareHashBenchmark.Result?,
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result,
+        _ ht: BareHashBenchmark.Result?,
         _ k: HostKernelBenchmark.Result?
     ) {
         func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
@@ -195,10 +197,13 @@ struct Bench: ParsableCommand {
         }
         if let single {
             let x = speedups(s, single).map { "\(String($0.0.map { $0 == "_" ? " " : $0 })) \(($0.1 * 100).rounded() / 100)x" }
-            print(pad("1 thread", 14) + "\(m(single.steadyScanPagesPerSecond)) steady; \(s.threads) threads: " + x.joined(separator: ", "))
+            print(
+                pad("1 thread", 14) + "\(m(single.steadyScanPagesPerSecond)) steady; \(s.threads) threads: "
+                    + x.joined(separator: ", "))
             print(
                 pad("", 14) + "counters "
-                    + (single.counters == s.counters ? "identical to the single-threaded run's" : "DIFFER from the single-threaded run's"))
+                    + (single.counters == s.counters
+                        ? "identical to the single-threaded run's" : "DIFFER from the single-threaded run's"))
         }
         let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
         if let ht {
@@ -206,7 +211,9 @@ struct Bench: ParsableCommand {
             let one = single.map { ($0.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10 } ?? 0
             print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) on 1 thread (the 1-thread steady scan runs at \(one)% of it)")
             print(
-                pad("", 14) + "\(m(ht.pagesPerSecond)) on \(s.threads) threads (the \(s.threads)-thread steady scan runs at \(shareT)% of it)")
+                pad("", 14)
+                    + "\(m(ht.pagesPerSecond)) on \(s.threads) threads (the \(s.threads)-thread steady scan runs at \(shareT)% of it)"
+            )
         } else {
             print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
         }

@@ -25,13 +25,17 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
-        guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--rules needs rule-set names or files, separated by commas") }
+        guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
+            throw ValidationError("--rules needs rule-set names or files, separated by commas")
+        }
     }
 
     func loadRules(_ item: String) throws -> EligibilityRules {
         if let r = EligibilityRules.builtIn[item] { return r }
         guard access(item, F_OK) == 0 else {
-            printError("unknown rule set \"\(item)\": not a built-in name (\(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))) nor a file")
+            printError(
+                "unknown rule set \"\(item)\": not a built-in name (\(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))) nor a file"
+            )
             throw Exit.usage
         }
         let text = try readScenarioFile(item)
@@ -63,18 +67,24 @@ struct Compare: ParsableCommand {
         let finals = runs.map { ($0.0.name, $0.1.last!) }
         print("\(file): final reports under \(finals.map(\.0).joined(separator: ", "))\n")
         let globalRows = finals.map { name, r -> [String] in
-            [name, "\(r.ksm.pagesShared)", "\(r.ksm.pagesSharing)", "\(r.ksm.ksmZeroPages)", "\(r.ksm.generalProfit)",
-                "\(r.processes.reduce(0) { $0 + $1.vmas.count })"]
+            [
+                name, "\(r.ksm.pagesShared)", "\(r.ksm.pagesSharing)", "\(r.ksm.ksmZeroPages)", "\(r.ksm.generalProfit)",
+                "\(r.processes.reduce(0) { $0 + $1.vmas.count })",
+            ]
         }
         print("all processes")
         print(Self.table(["rules", "pages_shared", "pages_sharing", "ksm_zero_pages", "saved bytes", "VMAs"], globalRows))
-        let names = finals.flatMap { $0.1.processes.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let names = finals.flatMap { $0.1.processes.map(\.name) }.reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
         for name in names {
             let rows = finals.map { ruleName, r -> [String] in
                 guard let p = r.processes.first(where: { $0.name == name }) else { return [ruleName, "-", "-", "-", "-", "-"] }
                 let s = p.ksmStat
-                return [ruleName, "\(p.vmas.count)", "\(p.vmas.filter { $0.flags.contains("mg") }.count)", "\(s.mergingPages)",
-                    "\(s.zeroPages)", "\(s.processProfit)"]
+                return [
+                    ruleName, "\(p.vmas.count)", "\(p.vmas.filter { $0.flags.contains("mg") }.count)", "\(s.mergingPages)",
+                    "\(s.zeroPages)", "\(s.processProfit)",
+                ]
             }
             print("process \(name)")
             print(Self.table(["rules", "VMAs", "mergeable VMAs", "merging pages", "zero pages", "saved bytes"], rows))
@@ -91,10 +101,11 @@ struct Compare: ParsableCommand {
         let all = [header] + marked
         let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
         return all.map { row in
-            "  " + row.enumerated().map { c, cell in
-                let padded = c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
-                return tty && cell.hasSuffix(" *") ? "\u{1B}[1m" + padded + "\u{1B}[0m" : padded
-            }.joined(separator: "  ")
+            "  "
+                + row.enumerated().map { c, cell in
+                    let padded = c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+                    return tty && cell.hasSuffix(" *") ? "\u{1B}[1m" + padded + "\u{1B}[0m" : padded
+                }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 }

@@ -14,7 +14,8 @@ struct Run: ParsableCommand {
     @Option(help: "Write the global counters after every full scan to this CSV file.")
     var csv: String?
 
-    @Option(help: "Draw pages_shared, pages_sharing, pages_unshared, pages_volatile and ksm_zero_pages over the run as an SVG chart.")
+    @Option(
+        help: "Draw pages_shared, pages_sharing, pages_unshared, pages_volatile and ksm_zero_pages over the run as an SVG chart.")
     var plot: String?
 
     @Option(help: "The chart's x axis: scans (full scans) or seconds (simulated time).")
@@ -43,7 +44,9 @@ struct Run: ParsableCommand {
             try writeFile(plot, chart.render())
         }
         if json {
-            print(JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(pretty: true))
+            print(
+                JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(
+                    pretty: true))
         } else {
             print("simulator, rules \(scenario.rules.name)")
             for r in reports { print(r.text) }

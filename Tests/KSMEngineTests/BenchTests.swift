@@ -35,7 +35,12 @@ struct HostKernelBenchmarkTests {
     func knobValues() -> [String] {
         let fd = open(HostKSMControl.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd >= 0 { flock(fd, LOCK_EX) }
-        defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
+        defer {
+            if fd >= 0 {
+                flock(fd, LOCK_UN)
+                close(fd)
+            }
+        }
         return Self.knobs.map { (try? ProcFiles.read("/sys/kernel/mm/ksm/\($0)").get()) ?? "?" }
     }
 

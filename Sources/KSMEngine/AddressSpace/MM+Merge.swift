@@ -37,8 +37,11 @@ extension MM {
         let prev = i > 0 ? vmas[i - 1] : nil
         let next = i < vmas.count ? vmas[i] : nil
         let special = !p.flags.isDisjoint(with: .special)
-        let left = !special && prev.map { Self.attributesMergeable($0, p) && Self.anonVMACompatible(target: $0, source: p) } ?? false
-        var right = !special && !justExpand && next.map { Self.attributesMergeable(p, $0) && Self.anonVMACompatible(target: $0, source: p) } ?? false
+        let left =
+            !special && prev.map { Self.attributesMergeable($0, p) && Self.anonVMACompatible(target: $0, source: p) } ?? false
+        var right =
+            !special && !justExpand
+            && next.map { Self.attributesMergeable(p, $0) && Self.anonVMACompatible(target: $0, source: p) } ?? false
         if left && right && !Self.prevNextCompatible(prev!, next!) { right = false }
         switch (left, right) {
         case (true, true):
@@ -85,8 +88,12 @@ extension MM {
         let prev = i > 0 ? vmas[i - 1] : nil
         let next = i + 1 < vmas.count ? vmas[i + 1] : nil
         let special = !p.flags.isDisjoint(with: .special)
-        let mergeLeft = !special && leftSide && prev.map { Self.attributesMergeable($0, p) && Self.anonVMACompatible(target: $0, source: p) } ?? false
-        var mergeRight = !special && rightSide && next.map { Self.attributesMergeable(p, $0) && Self.anonVMACompatible(target: $0, source: p) } ?? false
+        let mergeLeft =
+            !special && leftSide
+            && prev.map { Self.attributesMergeable($0, p) && Self.anonVMACompatible(target: $0, source: p) } ?? false
+        var mergeRight =
+            !special && rightSide
+            && next.map { Self.attributesMergeable(p, $0) && Self.anonVMACompatible(target: $0, source: p) } ?? false
         if mergeLeft && mergeRight && !Self.prevNextCompatible(prev!, next!) { mergeRight = false }
 
         if mergeLeft {

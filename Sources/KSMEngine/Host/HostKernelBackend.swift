@@ -74,11 +74,13 @@ public final class HostKernelBackend: ScenarioBackend {
                 "the host kernel (\(release)) predates PR_SET_MEMORY_MERGE (Linux 6.4): no rule set can be reproduced on it")
         }
         guard Self.sameRules(rules, hostRules) else {
-            throw ScenarioError("the host kernel runs the \(hostRules.name) rules; rule set \"\(rules.name)\" cannot be reproduced on it")
+            throw ScenarioError(
+                "the host kernel runs the \(hostRules.name) rules; rule set \"\(rules.name)\" cannot be reproduced on it")
         }
         guard let path = workerPath ?? Self.defaultWorkerPath() else {
             let dir = Self.executableDirectory() ?? "the executable's directory"
-            throw ScenarioError("cannot find the ksm-worker binary (not in \(dir), KSM_WORKER not set): build it with `swift build`")
+            throw ScenarioError(
+                "cannot find the ksm-worker binary (not in \(dir), KSM_WORKER not set): build it with `swift build`")
         }
         guard access(path, X_OK) == 0 else { throw ScenarioError("the worker binary \(path) is missing or not executable") }
         guard let resolved = realpath(path, nil) else { throw ScenarioError("the worker binary \(path) cannot be resolved") }
@@ -190,7 +192,8 @@ public final class HostKernelBackend: ScenarioBackend {
             let control = try ksmControl()
             for k in knobs { try control.write(k.name, k.value.sysfsText) }
         case .runFor, .mutator:
-            throw ScenarioError("run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
+            throw ScenarioError(
+                "run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
         case .report:
             break
         }
@@ -369,10 +372,12 @@ public final class HostKernelBackend: ScenarioBackend {
 
         var fd: Int64 = -1
         if let path { fd = try openFile(w, path) }
-        let result = try w.call("mmap \(address) \(length) \(prot.rawValue) \(flags) \(fd + 1) \(UInt64(r.offset) * Self.pageBytes)")
+        let result = try w.call(
+            "mmap \(address) \(length) \(prot.rawValue) \(flags) \(fd + 1) \(UInt64(r.offset) * Self.pageBytes)")
         guard let result, UInt64(bitPattern: result) == address else {
             if let result { _ = try? w.call("munmap \(UInt64(bitPattern: result)) \(length)") }
-            throw ScenarioError("the host kernel mapped at \(result.map { hex(UInt64(bitPattern: $0)) } ?? "?"), not at \(hex(address))")
+            throw ScenarioError(
+                "the host kernel mapped at \(result.map { hex(UInt64(bitPattern: $0)) } ?? "?"), not at \(hex(address))")
         }
     }
 
@@ -476,13 +481,17 @@ public final class HostKernelBackend: ScenarioBackend {
         for name in processes {
             let w = try worker(name)
             // A killed worker's /proc files read as empty until it is reaped: ask it first.
-            guard try w.call("ping") == Int64(w.pid) else { throw ScenarioError("the worker for process \(name) answered ping wrongly") }
+            guard try w.call("ping") == Int64(w.pid) else {
+                throw ScenarioError("the worker for process \(name) answered ping wrongly")
+            }
             let vmas = try scenarioVMAs(w, ProcFiles.parseSmaps(readProc(w, "smaps")))
             let stat = ProcFiles.parseKSMStat(try readProc(w, "ksm_stat"))
             result.append(
                 ProcessReport(
                     name: name, ksmStat: stat,
-                    vmas: vmas.map { VMAReport(start: $0.1.lowerBound, end: $0.1.upperBound, flags: $0.0.flags, ksmKB: $0.0.ksmKB) },
+                    vmas: vmas.map {
+                        VMAReport(start: $0.1.lowerBound, end: $0.1.upperBound, flags: $0.0.flags, ksmKB: $0.0.ksmKB)
+                    },
                     contentDigest: try digest(w, vmas)))
         }
         return Report(label: label, ksm: counters(), processes: result)
@@ -562,7 +571,9 @@ public final class HostKernelBackend: ScenarioBackend {
     }
 
     private static func isZombie(_ pid: pid_t) -> Bool {
-        guard case .success(let stat) = ProcFiles.read("/proc/\(pid)/stat"), let paren = stat.lastIndex(of: ")") else { return true }
+        guard case .success(let stat) = ProcFiles.read("/proc/\(pid)/stat"), let paren = stat.lastIndex(of: ")") else {
+            return true
+        }
         return stat[paren...].dropFirst().split(separator: " ").first == "Z"
     }
 }

@@ -93,7 +93,8 @@ final class WorkerProcess {
             let answer = try w.call("ping")
             guard answer == Int64(pid) else {
                 throw ScenarioError(
-                    "the worker for process \(name) answered ping with \(answer.map(String.init) ?? "nothing"), not its pid \(pid)")
+                    "the worker for process \(name) answered ping with \(answer.map(String.init) ?? "nothing"), not its pid \(pid)"
+                )
             }
         } catch {
             w.kill()
@@ -130,7 +131,8 @@ final class WorkerProcess {
         }
         setBlocking(commandFD)
         setBlocking(replyFD)
-        let w = WorkerProcess(name: name, pid: pid, spawnedDirectly: false, executable: executable, commandFD: commandFD, replyFD: replyFD)
+        let w = WorkerProcess(
+            name: name, pid: pid, spawnedDirectly: false, executable: executable, commandFD: commandFD, replyFD: replyFD)
         let line = try w.readLine()
         guard line == "ok \(pid)" else {
             throw ScenarioError("the forked worker for process \(name) answered \"\(line)\", not \"ok \(pid)\"")
@@ -325,7 +327,8 @@ enum HostError {
     /// not know.
     static func errno(_ e: Int32) -> Error {
         if let known = Errno(rawValue: e) { return known }
-        return ScenarioError("the host kernel returned errno \(e) (\(String(cString: strerror(e)))), which the model has no name for")
+        return ScenarioError(
+            "the host kernel returned errno \(e) (\(String(cString: strerror(e)))), which the model has no name for")
     }
 
     /// A failed system call of the driver itself (not a scenario step's).

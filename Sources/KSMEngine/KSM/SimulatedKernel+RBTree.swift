@@ -78,7 +78,10 @@ extension SimulatedKernel {
                     tmp = rbLeft(node)
                     ksm.nodes[Int(parent)].rbRight = tmp
                     ksm.nodes[Int(node)].rbLeft = parent
-                    if tmp >= 0 { ksm.nodes[Int(tmp)].rbParent = parent; ksm.nodes[Int(tmp)].rbRed = false }
+                    if tmp >= 0 {
+                        ksm.nodes[Int(tmp)].rbParent = parent
+                        ksm.nodes[Int(tmp)].rbRed = false
+                    }
                     ksm.nodes[Int(parent)].rbParent = node
                     ksm.nodes[Int(parent)].rbRed = true
                     parent = node
@@ -87,7 +90,10 @@ extension SimulatedKernel {
                 // Case 3: right rotate at gparent.
                 ksm.nodes[Int(gparent)].rbLeft = tmp
                 ksm.nodes[Int(parent)].rbRight = gparent
-                if tmp >= 0 { ksm.nodes[Int(tmp)].rbParent = gparent; ksm.nodes[Int(tmp)].rbRed = false }
+                if tmp >= 0 {
+                    ksm.nodes[Int(tmp)].rbParent = gparent
+                    ksm.nodes[Int(tmp)].rbRed = false
+                }
                 rotateSetParents(gparent, parent, red: true)
                 break
             } else {
@@ -105,7 +111,10 @@ extension SimulatedKernel {
                     tmp = rbRight(node)
                     ksm.nodes[Int(parent)].rbLeft = tmp
                     ksm.nodes[Int(node)].rbRight = parent
-                    if tmp >= 0 { ksm.nodes[Int(tmp)].rbParent = parent; ksm.nodes[Int(tmp)].rbRed = false }
+                    if tmp >= 0 {
+                        ksm.nodes[Int(tmp)].rbParent = parent
+                        ksm.nodes[Int(tmp)].rbRed = false
+                    }
                     ksm.nodes[Int(parent)].rbParent = node
                     ksm.nodes[Int(parent)].rbRed = true
                     parent = node
@@ -113,7 +122,10 @@ extension SimulatedKernel {
                 }
                 ksm.nodes[Int(gparent)].rbRight = tmp
                 ksm.nodes[Int(parent)].rbLeft = gparent
-                if tmp >= 0 { ksm.nodes[Int(tmp)].rbParent = gparent; ksm.nodes[Int(tmp)].rbRed = false }
+                if tmp >= 0 {
+                    ksm.nodes[Int(tmp)].rbParent = gparent
+                    ksm.nodes[Int(tmp)].rbRed = false
+                }
                 rotateSetParents(gparent, parent, red: true)
                 break
             }
@@ -237,7 +249,10 @@ extension SimulatedKernel {
                     ksm.nodes[Int(sibling)].rbLeft = tmp1
                     ksm.nodes[Int(tmp2)].rbRight = sibling
                     ksm.nodes[Int(parent)].rbRight = tmp2
-                    if tmp1 >= 0 { ksm.nodes[Int(tmp1)].rbParent = sibling; ksm.nodes[Int(tmp1)].rbRed = false }
+                    if tmp1 >= 0 {
+                        ksm.nodes[Int(tmp1)].rbParent = sibling
+                        ksm.nodes[Int(tmp1)].rbRed = false
+                    }
                     tmp1 = sibling
                     sibling = tmp2
                 }
@@ -279,7 +294,10 @@ extension SimulatedKernel {
                     ksm.nodes[Int(sibling)].rbRight = tmp1
                     ksm.nodes[Int(tmp2)].rbLeft = sibling
                     ksm.nodes[Int(parent)].rbLeft = tmp2
-                    if tmp1 >= 0 { ksm.nodes[Int(tmp1)].rbParent = sibling; ksm.nodes[Int(tmp1)].rbRed = false }
+                    if tmp1 >= 0 {
+                        ksm.nodes[Int(tmp1)].rbParent = sibling
+                        ksm.nodes[Int(tmp1)].rbRed = false
+                    }
                     tmp1 = sibling
                     sibling = tmp2
                 }
@@ -304,7 +322,8 @@ extension SimulatedKernel {
     @inline(__always) func pagePrefix(_ page: PageHandle) -> (UInt64, UInt64) {
         let p = UnsafeRawPointer(store.bytes(page))
         return (
-            UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)),
+            UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         )
     }
 

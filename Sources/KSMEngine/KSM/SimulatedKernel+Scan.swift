@@ -50,7 +50,9 @@ extension SimulatedKernel {
                 var i = mm.firstIndex(endingAfter: ksm.scanAddress, hint: ksm.vmaHint)
                 while i < mm.vmas.count {
                     // The fields, not the VMA: copying it would retain its backing.
-                    let (flags, start, end, hasAnonVMA) = (mm.vmas[i].flags, mm.vmas[i].start, mm.vmas[i].end, mm.vmas[i].hasAnonVMA)
+                    let (flags, start, end, hasAnonVMA) = (
+                        mm.vmas[i].flags, mm.vmas[i].start, mm.vmas[i].end, mm.vmas[i].hasAnonVMA
+                    )
                     ksm.vmaHint = i
                     i += 1
                     guard flags.contains(.mergeable) else { continue }

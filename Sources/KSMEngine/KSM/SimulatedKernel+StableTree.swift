@@ -309,27 +309,27 @@ extension SimulatedKernel {
             walk(&parent, &left, &existing)
         }
         func walk(_ parent: inout Int32, _ left: inout Bool, _ existing: inout Int32) {
-        again: while true {
-            parent = -1
-            var cur = ksm.stableRoot
-            while cur >= 0 {
-                var node = cur
-                guard let (dup, treePage) = stableNodeChain(&node, prune: false) else { continue again }
-                let c = comparePages(kpage, prefix: prefix, treePage, node: dup)
-                parent = node
-                if c < 0 {
-                    left = true
-                    cur = rbLeft(node)
-                } else if c > 0 {
-                    left = false
-                    cur = rbRight(node)
-                } else {
-                    existing = node
-                    break
+            again: while true {
+                parent = -1
+                var cur = ksm.stableRoot
+                while cur >= 0 {
+                    var node = cur
+                    guard let (dup, treePage) = stableNodeChain(&node, prune: false) else { continue again }
+                    let c = comparePages(kpage, prefix: prefix, treePage, node: dup)
+                    parent = node
+                    if c < 0 {
+                        left = true
+                        cur = rbLeft(node)
+                    } else if c > 0 {
+                        left = false
+                        cur = rbRight(node)
+                    } else {
+                        existing = node
+                        break
+                    }
                 }
+                break
             }
-            break
-        }
         }
         ksm.lastSearch = nil
         let dup = allocStableNode(.regular)

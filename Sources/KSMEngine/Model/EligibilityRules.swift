@@ -69,7 +69,9 @@ public struct EligibilityRules: Hashable, Sendable {
     }
 
     /// The kernel's exclusions: `VM_SHARED | VM_MAYSHARE | VM_SPECIAL | VM_HUGETLB | VM_DROPPABLE`.
-    public static let kernelExclusions: VMFlags = [.shared, .mayShare, .io, .dontExpand, .pfnMap, .mixedMap, .hugeTLB, .droppable]
+    public static let kernelExclusions: VMFlags = [
+        .shared, .mayShare, .io, .dontExpand, .pfnMap, .mixedMap, .hugeTLB, .droppable,
+    ]
 
     /// Linux 6.17 and later: the 2025 fix, flag decided early when safe.
     public static let linux6_17 = EligibilityRules(

@@ -79,7 +79,10 @@ extension JSON {
         case .double(let d): out += d.isFinite ? "\(d)" : "null"
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
+            if a.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (k, v) in a.enumerated() {
                 if k > 0 { out += "," }
@@ -88,7 +91,10 @@ extension JSON {
             }
             out += close + "]"
         case .object(let m):
-            if m.isEmpty { out += "{}"; return }
+            if m.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (k, (key, v)) in m.enumerated() {
                 if k > 0 { out += "," }
@@ -129,7 +135,12 @@ private struct JSONParser {
         var line = 1
         var col = 1
         for b in bytes[..<min(i, bytes.count)] {
-            if b == 10 { line += 1; col = 1 } else { col += 1 }
+            if b == 10 {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
         }
         return JSONSyntaxError(line: line, column: col, message: message)
     }
@@ -146,7 +157,10 @@ private struct JSONParser {
             i += 1
             var members: [(String, JSON)] = []
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -159,22 +173,37 @@ private struct JSONParser {
                 members.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard i < bytes.count else { throw error("unexpected end of input in an object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 throw error("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             i += 1
             var items: [JSON] = []
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             while true {
                 skipSpace()
                 items.append(try value(depth: depth + 1))
                 skipSpace()
                 guard i < bytes.count else { throw error("unexpected end of input in an array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 throw error("expected ',' or ']'")
             }
         case UInt8(ascii: "\""):

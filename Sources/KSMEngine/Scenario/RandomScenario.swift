@@ -66,7 +66,8 @@ public struct RandomScenario {
             let len = min(pages, options.windowPages - at)
             switch Int.random(in: 0..<100, using: &g) {
             case 0..<22:
-                steps.append(.mmap(p, at: at, pages: len, prot: Protection(prots.randomElement(using: &g)!)!, mapSpec(&g, options)))
+                steps.append(
+                    .mmap(p, at: at, pages: len, prot: Protection(prots.randomElement(using: &g)!)!, mapSpec(&g, options)))
             case 22..<42:
                 let fill: Fill
                 switch Int.random(in: 0..<10, using: &g) {
@@ -121,14 +122,20 @@ public struct RandomScenario {
             MapSpec(map: "shared-anon", request: .sharedAnonymous),
             MapSpec(map: "private-shmem", request: MapRequest(backing: .shmem, shared: false, file: "s" + file, offset: offset)),
             MapSpec(map: "shared-shmem", request: MapRequest(backing: .shmem, shared: true, file: "s" + file, offset: offset)),
-            MapSpec(map: "private-file", request: MapRequest(backing: .file(.mmapPrepare), shared: false, file: file, offset: offset)),
-            MapSpec(map: "shared-file", request: MapRequest(backing: .file(.mmapPrepare), shared: true, file: file, offset: offset)),
-            MapSpec(map: "private-file", request: MapRequest(backing: .file(.mmap), shared: false, file: "/dev/zero", offset: offset)),
+            MapSpec(
+                map: "private-file", request: MapRequest(backing: .file(.mmapPrepare), shared: false, file: file, offset: offset)),
+            MapSpec(
+                map: "shared-file", request: MapRequest(backing: .file(.mmapPrepare), shared: true, file: file, offset: offset)),
+            MapSpec(
+                map: "private-file", request: MapRequest(backing: .file(.mmap), shared: false, file: "/dev/zero", offset: offset)),
         ]
         if options.simulatorOnlyKinds {
-            kinds.append(MapSpec(map: "private-dax", request: MapRequest(backing: .dax, shared: false, file: "d", offset: offset)))
             kinds.append(
-                MapSpec(map: "device", request: MapRequest(backing: .device([.io, .pfnMap, .dontExpand, .dontDump]), shared: true, file: "dev")))
+                MapSpec(map: "private-dax", request: MapRequest(backing: .dax, shared: false, file: "d", offset: offset)))
+            kinds.append(
+                MapSpec(
+                    map: "device",
+                    request: MapRequest(backing: .device([.io, .pfnMap, .dontExpand, .dontDump]), shared: true, file: "dev")))
         }
         return kinds.randomElement(using: &g)!
     }

@@ -100,10 +100,12 @@ public struct Report: Hashable, Sendable {
                                 (
                                     "ksm_stat",
                                     .object([
-                                        ("ksm_rmap_items", .int(p.ksmStat.rmapItems)), ("ksm_zero_pages", .int(p.ksmStat.zeroPages)),
+                                        ("ksm_rmap_items", .int(p.ksmStat.rmapItems)),
+                                        ("ksm_zero_pages", .int(p.ksmStat.zeroPages)),
                                         ("ksm_merging_pages", .int(p.ksmStat.mergingPages)),
                                         ("ksm_process_profit", .int(p.ksmStat.processProfit)),
-                                        ("ksm_merge_any", .bool(p.ksmStat.mergeAny)), ("ksm_mergeable", .bool(p.ksmStat.mergeable)),
+                                        ("ksm_merge_any", .bool(p.ksmStat.mergeAny)),
+                                        ("ksm_mergeable", .bool(p.ksmStat.mergeable)),
                                     ])
                                 ),
                                 (
@@ -135,7 +137,8 @@ public struct Report: Hashable, Sendable {
             let s = p.ksmStat
             out += "process \(p.name): \(p.vmas.count) VMA\(p.vmas.count == 1 ? "" : "s"), digest \(Self.hex(p.contentDigest)), "
             out += "merge_any \(s.mergeAny ? "yes" : "no"), mergeable \(s.mergeable ? "yes" : "no"), "
-            out += "rmap_items \(s.rmapItems), merging_pages \(s.mergingPages), zero_pages \(s.zeroPages), profit \(s.processProfit)\n"
+            out +=
+                "rmap_items \(s.rmapItems), merging_pages \(s.mergingPages), zero_pages \(s.zeroPages), profit \(s.processProfit)\n"
             if !p.vmas.isEmpty {
                 let rows = p.vmas.map { v in
                     ["\(v.start)-\(v.end)", "\(v.end - v.start)", v.flags.joined(separator: " "), "\(v.ksmKB)"]
@@ -153,9 +156,10 @@ enum TextTable {
         let all = [header] + rows
         let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
         return all.map { row in
-            indent + row.enumerated().map { c, cell in
-                c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
-            }.joined(separator: "  ")
+            indent
+                + row.enumerated().map { c, cell in
+                    c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+                }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 }

@@ -28,7 +28,8 @@ public enum ReportComparison {
                 if sx.mergeable != sy.mergeable { out.append("\(w): ksm_mergeable \(sx.mergeable) vs \(sy.mergeable)") }
                 if x.vmas != y.vmas {
                     func show(_ v: [VMAReport]) -> String {
-                        v.map { "\($0.start)-\($0.end) [\($0.flags.joined(separator: " "))] ksm \($0.ksmKB)kB" }.joined(separator: "; ")
+                        v.map { "\($0.start)-\($0.end) [\($0.flags.joined(separator: " "))] ksm \($0.ksmKB)kB" }.joined(
+                            separator: "; ")
                     }
                     out.append("\(w): VMAs\n    \(names.0): \(show(x.vmas))\n    \(names.1): \(show(y.vmas))")
                 }

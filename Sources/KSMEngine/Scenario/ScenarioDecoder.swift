@@ -33,7 +33,8 @@ extension Scenario {
         switch json {
         case .string(let name):
             guard let r = EligibilityRules.builtIn[name] else {
-                throw ScenarioError("unknown rule set \"\(name)\" (built in: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")))")
+                throw ScenarioError(
+                    "unknown rule set \"\(name)\" (built in: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")))")
             }
             return r
         case .object(let members):
@@ -44,18 +45,24 @@ extension Scenario {
             var r = EligibilityRules.linux6_17
             if let base = json["base"] { r = try decodeRules(base) }
             if let name = json["name"] {
-                guard case .string(let s) = name, !s.isEmpty else { throw ScenarioError("rule-set \"name\" must be a non-empty string") }
+                guard case .string(let s) = name, !s.isEmpty else {
+                    throw ScenarioError("rule-set \"name\" must be a non-empty string")
+                }
                 r.name = s
             } else {
                 r.name = "custom"
             }
             func flags(_ key: String) throws(ScenarioError) -> VMFlags {
                 guard let v = json[key] else { return [] }
-                guard case .array(let names) = v else { throw ScenarioError("rule-set \"\(key)\" must be an array of flag names") }
+                guard case .array(let names) = v else {
+                    throw ScenarioError("rule-set \"\(key)\" must be an array of flag names")
+                }
                 var f: VMFlags = []
                 for n in names {
                     guard case .string(let s) = n, let bit = VMFlags(name: s) else {
-                        throw ScenarioError("rule-set \"\(key)\": unknown flag \(n.serialized()) (use smaps mnemonics like \"pf\" or names like \"VM_PFNMAP\")")
+                        throw ScenarioError(
+                            "rule-set \"\(key)\": unknown flag \(n.serialized()) (use smaps mnemonics like \"pf\" or names like \"VM_PFNMAP\")"
+                        )
                     }
                     f.insert(bit)
                 }
@@ -71,14 +78,18 @@ extension Scenario {
                 switch e {
                 case .string(let s):
                     guard let t = FlagTiming(rawValue: s) else {
-                        throw ScenarioError("rule-set \"early\": unknown timing \"\(s)\" (never, when-safe, always, or an array of mapping classes)")
+                        throw ScenarioError(
+                            "rule-set \"early\": unknown timing \"\(s)\" (never, when-safe, always, or an array of mapping classes)"
+                        )
                     }
                     r.earlyClasses = t.earlyClasses
                 case .array(let items):
                     var set: Set<MappingClass> = []
                     for item in items {
                         guard case .string(let s) = item, let c = MappingClass(rawValue: s) else {
-                            throw ScenarioError("rule-set \"early\": unknown mapping class \(item.serialized()) (known: \(MappingClass.allCases.map(\.rawValue).joined(separator: ", ")))")
+                            throw ScenarioError(
+                                "rule-set \"early\": unknown mapping class \(item.serialized()) (known: \(MappingClass.allCases.map(\.rawValue).joined(separator: ", ")))"
+                            )
                         }
                         set.insert(c)
                     }
@@ -122,7 +133,9 @@ enum KnobNames {
                 throw fail("knob advisor_mode must be \"none\" or \"scan-time\"")
             }
         } else {
-            throw fail("unknown KSM knob \"\(name)\" (known: \((integers + booleans + ["advisor_mode"]).sorted().joined(separator: ", ")))")
+            throw fail(
+                "unknown KSM knob \"\(name)\" (known: \((integers + booleans + ["advisor_mode"]).sorted().joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -52,7 +52,8 @@ public final class SimulatorBackend: ScenarioBackend {
             let room = kernel.memoryBudgetPages - kernel.residentPages
             guard pages <= room else {
                 throw ScenarioError(
-                    "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)")
+                    "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)"
+                )
             }
             try kernel.write(p(name), at: at, pages: pages, fill: fills.filler(for: fill))
         case .scan(let n):
@@ -66,7 +67,10 @@ public final class SimulatorBackend: ScenarioBackend {
             let nanos = rate > 0 ? 1e9 / rate : .infinity
             if nanos < 1e18 {
                 let interval = max(1, Int(nanos))
-                mutators.append(Mutator(process: name, at: at, pages: pages, interval: interval, next: SimulatedKernel.saturatingAdd(kernel.clockNanos, interval)))
+                mutators.append(
+                    Mutator(
+                        process: name, at: at, pages: pages, interval: interval,
+                        next: SimulatedKernel.saturatingAdd(kernel.clockNanos, interval)))
             }
         case .runFor(let seconds):
             recordSample()

@@ -13,7 +13,9 @@ struct StepDecoder {
         var expect: Errno?
         if let e = fields.take("expect") {
             guard case .string(let name) = e, let errno = Errno(name: name) else {
-                throw fields.error("\"expect\" must be an errno name such as \"ENOMEM\" (known: \(Errno.allCases.map(\.name).joined(separator: ", ")))")
+                throw fields.error(
+                    "\"expect\" must be an errno name such as \"ENOMEM\" (known: \(Errno.allCases.map(\.name).joined(separator: ", ")))"
+                )
             }
             expect = errno
         }
@@ -31,7 +33,8 @@ struct StepDecoder {
     private mutating func process(_ f: inout FieldReader, _ key: String = "process") throws(ScenarioError) -> String {
         let name = try f.string(key)
         guard live.contains(name) else {
-            throw f.error(used.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
+            throw f.error(
+                used.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
         }
         return name
     }
@@ -70,7 +73,9 @@ struct StepDecoder {
             if let at {
                 try f.checkWindow(at, pages)
                 if at < SimulatedKernel.heapRegion.upperBound && at + pages > SimulatedKernel.heapRegion.lowerBound {
-                    throw f.error("pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's: use brk")
+                    throw f.error(
+                        "pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's: use brk"
+                    )
                 }
             }
             return .mmap(p, at: at, pages: pages, prot: prot, spec)
@@ -115,7 +120,8 @@ struct StepDecoder {
             return .mutator(p, at: at, pages: pages, rate: try f.number("rate", 0...1_000_000))
         default:
             throw f.error(
-                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, workload)")
+                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, workload)"
+            )
         }
     }
 
@@ -130,7 +136,9 @@ struct StepDecoder {
             shared = map.hasPrefix("shared-")
             kind = String(map.drop(while: { $0 != "-" }).dropFirst())
         } else {
-            throw f.error("unknown map \"\(map)\" (private-anon, shared-anon, private-shmem, shared-shmem, private-file, shared-file, private-dax, shared-dax, device)")
+            throw f.error(
+                "unknown map \"\(map)\" (private-anon, shared-anon, private-shmem, shared-shmem, private-file, shared-file, private-dax, shared-dax, device)"
+            )
         }
         let noReserve = try f.optionalBool("noreserve") ?? false
         let offset = try f.optionalInt("offset", 0...(1 << 40)) ?? 0
@@ -150,7 +158,9 @@ struct StepDecoder {
             } else {
                 let driver: FileDriver
                 if let driverName {
-                    guard let d = FileDriver(rawValue: driverName) else { throw f.error("unknown driver \"\(driverName)\" (mmap_prepare, mmap)") }
+                    guard let d = FileDriver(rawValue: driverName) else {
+                        throw f.error("unknown driver \"\(driverName)\" (mmap_prepare, mmap)")
+                    }
                     driver = d
                 } else {
                     driver = .mmapPrepare
@@ -165,11 +175,14 @@ struct StepDecoder {
                 guard case .array(let names) = v else { throw f.error("\"driver_flags\" must be an array of flag names") }
                 flags = []
                 for n in names {
-                    guard case .string(let s) = n, let bit = VMFlags(name: s) else { throw f.error("unknown flag \(n.serialized()) in \"driver_flags\"") }
+                    guard case .string(let s) = n, let bit = VMFlags(name: s) else {
+                        throw f.error("unknown flag \(n.serialized()) in \"driver_flags\"")
+                    }
                     flags.insert(bit)
                 }
             }
-            request = MapRequest(backing: .device(flags), shared: shared, file: try f.optionalString("file") ?? "device", offset: offset)
+            request = MapRequest(
+                backing: .device(flags), shared: shared, file: try f.optionalString("file") ?? "device", offset: offset)
         default:
             throw f.error("unknown map \"\(map)\"")
         }
@@ -286,7 +299,9 @@ struct FieldReader {
 
     mutating func prot() throws(ScenarioError) -> Protection {
         let s = try string("prot")
-        guard let p = Protection(s) else { throw error("bad prot \"\(s)\": use the letters r, w, x (each at most once) or \"none\"") }
+        guard let p = Protection(s) else {
+            throw error("bad prot \"\(s)\": use the letters r, w, x (each at most once) or \"none\"")
+        }
         return p
     }
 

@@ -24,7 +24,9 @@ extension StepDecoder {
         let at = try f.optionalInt("at", 0...(SimulatedKernel.windowPages - 1)) ?? 0
         try f.checkWindow(at, pages)
         if at < SimulatedKernel.heapRegion.upperBound && at + pages > SimulatedKernel.heapRegion.lowerBound {
-            throw f.error("pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's")
+            throw f.error(
+                "pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's"
+            )
         }
         let image = try f.optionalString("image") ?? "\(kind)-image"
         let defaults: (shared: Double, zero: Double) =
@@ -51,7 +53,8 @@ extension StepDecoder {
             live.insert(name)
             steps.append(.spawn(name))
             if kind != "guests" { steps.append(.prctl(name, memoryMerge: true)) }
-            steps.append(.mmap(name, at: at, pages: pages, prot: .readWrite, MapSpec(map: "private-anon", request: .privateAnonymous)))
+            steps.append(
+                .mmap(name, at: at, pages: pages, prot: .readWrite, MapSpec(map: "private-anon", request: .privateAnonymous)))
             if kind == "guests" { steps.append(.madvise(name, at: at, pages: pages, advice: .mergeable)) }
             if shared > 0 { steps.append(.write(name, at: at, pages: shared, fill: .classes(shared, namespace: image))) }
             if zeros > 0 { steps.append(.write(name, at: at + shared, pages: zeros, fill: .byte(0))) }

@@ -66,7 +66,9 @@ public struct RunSummary: Sendable {
     }
 
     public var text: String {
-        let converge = convergedAtSeconds.map { "converged after \($0) simulated seconds" } ?? "not converged (the merge counters still changed at the end)"
+        let converge =
+            convergedAtSeconds.map { "converged after \($0) simulated seconds" }
+            ?? "not converged (the merge counters still changed at the end)"
         let share = (ksmdCPUShare * 10000).rounded() / 100
         return "\(converge); ksmd used \(share)% of a CPU over \(simulatedSeconds) simulated seconds"
     }
