@@ -54,7 +54,8 @@ public struct BareHashBenchmark: Sendable {
                 let n = threads
                 let parts = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
                 defer { parts.deallocate() }
-                nonisolated(unsafe) let (memory, out, total) = (UnsafeRawPointer(base), parts, pages)
+                nonisolated(unsafe) let (memory, out) = (UnsafeRawPointer(base), parts)
+                let total = pages
                 DispatchQueue.concurrentPerform(iterations: n) { t in
                     var y: UInt64 = 0
                     for i in (total * t / n)..<(total * (t + 1) / n) { y ^= cxxh_xxh3_64(memory + i * pageBytes, pageBytes) }
