@@ -1,3 +1,5 @@
+import CXXHash
+
 /// A content index: content key to the most recently added entry with that key, the others with
 /// the same key chained through a link of the entry's own (``RmapItem/keyNext``,
 /// ``StableNode/keyNext``). The unstable tree of one pass is one (of rmap items), the stable tree's
@@ -14,7 +16,7 @@ final class ContentIndex {
         var item: Int32
     }
 
-    private(set) var slots: UnsafeMutablePointer<Slot>
+    private var slots: UnsafeMutablePointer<Slot>
     /// Slots allocated: a power of two.
     private(set) var capacity: Int
     /// Occupied slots (distinct keys).
@@ -33,6 +35,9 @@ final class ContentIndex {
     @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
     @inline(__always) static func home(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: key) & mask }
+
+    /// Asks the CPU to bring `key`'s home slot into the cache (the loop does this a few pages early).
+    @inline(__always) func prefetch(_ key: UInt64) { cxxh_prefetch(slots + Self.home(key, mask)) }
 
     /// Empties the index, keeping its capacity.
     func removeAll() {

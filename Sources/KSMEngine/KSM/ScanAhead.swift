@@ -232,8 +232,7 @@ extension SimulatedKernel {
         }
         guard case .hit(let hash) = found else { return Self.contentHash(bytes) }
         if let later = ahead.upcoming(4) {
-            unowned(unsafe) let index = ksm.unstableIndex
-            cxxh_prefetch(index.slots + ContentIndex.home(later & ksm.keyMask, index.mask))
+            ksm.unstableIndex.prefetch(later & ksm.keyMask)
         }
         return hash
     }
