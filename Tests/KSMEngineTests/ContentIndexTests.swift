@@ -45,7 +45,7 @@ import Testing
 @Suite struct ContentIndexTableTests {
     @Test(arguments: [1, 2, 3])
     func agreesWithADictionary(_ seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(state: seed)
         let index = ContentIndex(capacity: 8)
         var keys: [UInt64] = []  // entry -> key
         var next: [Int32] = []  // entry -> next entry with the same key
@@ -79,18 +79,5 @@ import Testing
             #expect(chain == entries, "key \(k)")
         }
         for k in UInt64(0)..<64 where model[k] == nil { #expect(index.first(k, keyOf: keyOf) == -1) }
-    }
-}
-
-/// splitmix64, for the tests' own random numbers.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -244,17 +244,6 @@ import Testing
         }
     }
 
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Runs a generated sequence; `after` is called after each operation and stops the sequence by
     /// returning false (a broken tree would trap on a later operation).
     static func generate(

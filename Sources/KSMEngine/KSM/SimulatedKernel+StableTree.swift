@@ -252,8 +252,18 @@ extension SimulatedKernel {
         return nil
     }
 
-    /// `stable_tree_search()`'s walk down the tree from the root.
-    private func stableTreeWalk(_ page: PageHandle) -> PageHandle? {
+    /// Where a walk down the stable tree ends: at the tree-level node with `page`'s bytes (and the
+    /// dup chosen in it), or below `parent` on its left or right.
+    enum StableTreeDescent: Equatable {
+        case match(node: Int32, dup: Int32, page: PageHandle)
+        case end(parent: Int32, left: Bool)
+    }
+
+    /// The walk of `stable_tree_search()` (`prune`) and `stable_tree_insert()` down the tree from
+    /// the root, ordered by memcmp. Every node on the path goes through `stableNodeChain()`, which
+    /// drops stale nodes and dups and prunes chains as the kernel does; the walk starts again from
+    /// the root when the node under it went.
+    private func descend(_ page: PageHandle, prune: Bool) -> StableTreeDescent {
         let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot
@@ -261,22 +271,25 @@ extension SimulatedKernel {
             var left = false
             while cur >= 0 {
                 var node = cur
-                guard let (dup, treePage) = stableNodeChain(&node, prune: true) else { continue again }
+                guard let (dup, treePage) = stableNodeChain(&node, prune: prune) else { continue again }
                 let c = comparePages(page, prefix: prefix, treePage, node: dup)
+                if c == 0 { return .match(node: node, dup: dup, page: treePage) }
                 parent = node
-                if c < 0 {
-                    left = true
-                    cur = rbLeft(node)
-                } else if c > 0 {
-                    left = false
-                    cur = rbRight(node)
-                } else {
-                    // A match whose dups are all full: the page must pair through the unstable
-                    // tree to start a new dup.
-                    guard isPageSharingCandidate(dup) else { return nil }
-                    return treePage
-                }
+                left = c < 0
+                cur = left ? rbLeft(node) : rbRight(node)
             }
+            return .end(parent: parent, left: left)
+        }
+    }
+
+    /// `stable_tree_search()`'s walk down the tree from the root.
+    private func stableTreeWalk(_ page: PageHandle) -> PageHandle? {
+        switch descend(page, prune: true) {
+        case .match(_, let dup, let treePage):
+            // A match whose dups are all full: the page must pair through the unstable tree to
+            // start a new dup.
+            return isPageSharingCandidate(dup) ? treePage : nil
+        case .end(let parent, let left):
             ksm.lastSearch = KSMState.StableSearchEnd(
                 page: page, parent: parent, left: left, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
             return nil
@@ -287,58 +300,30 @@ extension SimulatedKernel {
     /// identical content whose dups were all full (`stable_tree_insert()`).
     /// - Complexity: O(log nodes) page comparisons.
     func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
-        var parent: Int32 = -1
-        var left = false
-        var existing: Int32 = -1
-        let prefix = pagePrefix(kpage)
+        let descent: StableTreeDescent
         // Where the last search for this page fell off the tree, if the tree has not changed since
         // (no node added, removed or moved, no KSM page freed): walking it again would meet the
         // same nodes, compare the same bytes and end in the same place, with no side effect.
         if let last = ksm.lastSearch, last.page == kpage, last.epoch == ksm.stableEpoch,
             last.ksmPagesFreed == store.ksmPagesFreed
         {
-            parent = last.parent
-            left = last.left
+            descent = .end(parent: last.parent, left: last.left)
             #if DEBUG
                 // The tests run debug builds: check the claim on every insert.
-                var (p, l, e): (Int32, Bool, Int32) = (-1, false, -1)
-                walk(&p, &l, &e)
-                precondition(p == parent && l == left && e == -1, "stableTreeInsert: the cached search end is not the walk's")
+                precondition(descend(kpage, prune: false) == descent, "stableTreeInsert: the cached search end is not the walk's")
             #endif
         } else {
-            walk(&parent, &left, &existing)
-        }
-        func walk(_ parent: inout Int32, _ left: inout Bool, _ existing: inout Int32) {
-            again: while true {
-                parent = -1
-                var cur = ksm.stableRoot
-                while cur >= 0 {
-                    var node = cur
-                    guard let (dup, treePage) = stableNodeChain(&node, prune: false) else { continue again }
-                    let c = comparePages(kpage, prefix: prefix, treePage, node: dup)
-                    parent = node
-                    if c < 0 {
-                        left = true
-                        cur = rbLeft(node)
-                    } else if c > 0 {
-                        left = false
-                        cur = rbRight(node)
-                    } else {
-                        existing = node
-                        break
-                    }
-                }
-                break
-            }
+            descent = descend(kpage, prune: false)
         }
         ksm.lastSearch = nil
         let dup = allocStableNode(.regular)
         ksm.nodes[Int(dup)].page = kpage
-        ksm.nodes[Int(dup)].prefix = prefix
+        ksm.nodes[Int(dup)].prefix = pagePrefix(kpage)
         stableIndexAdd(dup, key: key)
-        if existing < 0 {
+        switch descent {
+        case .end(let parent, let left):
             rbInsert(dup, parent: parent, left: left)
-        } else {
+        case .match(let existing, _, _):
             let chain = ksm.nodes[Int(existing)].kind == .chain ? existing : allocStableNodeChain(existing)
             chainAddDup(dup, chain)
         }
