@@ -88,6 +88,13 @@ final class ScanAhead {
     private(set) var hits = 0
     private(set) var chunksQueued = 0
 
+    /// Bytes of the chunks' buffers.
+    var bytes: Int {
+        chunks.count * Self.chunkPages
+            * (MemoryLayout<Int>.stride + MemoryLayout<PageHandle>.stride + MemoryLayout<UnsafeRawPointer?>.stride
+                + MemoryLayout<UInt64>.stride)
+    }
+
     /// Forgets every chunk, waiting for background hashing first.
     func invalidate() {
         for c in chunks {
