@@ -279,13 +279,14 @@ public struct HostKernelBenchmark: Sendable {
         marks.reserveCapacity(total + 1)
         var scannedAtMark = scanned.read()
 
+        // Read before run=1: ksmd may finish a short pass before this thread runs again.
+        var seen = fullScans.read()
         let start = ScanBenchmark.now()
         marks.append((start, ksmd?.schedstat() ?? (0, 0)))
         let rc = HostKSMControl.writeFile("\(dir)/run", "1")
         guard rc == 0 else { throw ScenarioError("run=1 refused: \(String(cString: strerror(rc)))") }
         defer { _ = HostKSMControl.writeFile("\(dir)/run", "0") }
 
-        var seen = fullScans.read()
         var armed = false
         var polls = 0
         var lastProgress = start
