@@ -59,3 +59,18 @@ struct HostKernelBenchmarkTests {
         #expect(Array(knobValues().dropFirst()) == Array(before.dropFirst()))
     }
 }
+
+/// The engine's per-page bookkeeping, in bytes (docs/performance.md counts it per page).
+@Suite struct MetadataLayoutTests {
+    @Test func rmapItemsAre40Bytes() {
+        #expect(MemoryLayout<RmapItem>.stride == 40)
+    }
+
+    @Test func stableNodesAre80Bytes() {
+        #expect(MemoryLayout<StableNode>.stride == 80)
+    }
+
+    @Test func contentIndexSlotsAre8Bytes() {
+        #expect(MemoryLayout<ContentIndex.Slot>.stride == 8)
+    }
+}

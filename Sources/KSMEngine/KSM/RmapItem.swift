@@ -2,6 +2,7 @@
 ///
 /// The kernel's counterpart is `struct ksm_rmap_item` (64 bytes on 64-bit kernels, the figure the
 /// profit counters use). Items live in one array, named by index; links are indices, -1 for none.
+/// 40 bytes.
 struct RmapItem {
     enum State: UInt8 {
         case none
@@ -26,21 +27,42 @@ struct RmapItem {
     var oldChecksum: UInt32 = 0
     /// The stable node listing it (when `.stable`).
     var node: Int32 = -1
-    /// Links in the stable node's list (`hlist`).
-    var hPrev: Int32 = -1
+    /// Next in the stable node's list (`hlist`, when `.stable`).
     var hNext: Int32 = -1
-    /// Unstable tree: the next item with the same key.
-    var keyNext: Int32 = -1
+    /// The previous item in the stable node's list when `.stable`; the next unstable item with the
+    /// same key when `.unstable`. An item is in one tree at a time, and each use writes the link
+    /// when the item enters that tree, so one field serves both (as the kernel's union does).
+    private var link: Int32 = -1
     /// smart_scan's visit count and remaining skips.
     var age: UInt8 = 0
     var remainingSkips: UInt8 = 0
-    var state: State = .none
     /// Low 8 bits of the pass that inserted it into the unstable tree.
     var seqnr: UInt8 = 0
+    /// ``state`` in bits 0-1, ``hashIsChecksummed`` in bit 2, ``free`` in bit 3.
+    private var bits: UInt8 = 0
+
+    var hPrev: Int32 {
+        get { link }
+        set { link = newValue }
+    }
+    var keyNext: Int32 {
+        get { link }
+        set { link = newValue }
+    }
+    var state: State {
+        get { State(rawValue: bits & 3)! }
+        set { bits = bits & ~3 | newValue.rawValue }
+    }
     /// Whether ``oldChecksum`` is the checksum of the contents that hashed to ``hash``.
-    var hashIsChecksummed = false
+    var hashIsChecksummed: Bool {
+        get { bits & 4 != 0 }
+        set { bits = newValue ? bits | 4 : bits & ~4 }
+    }
     /// Whether the slot is free.
-    var free = false
+    var free: Bool {
+        get { bits & 8 != 0 }
+        set { bits = newValue ? bits | 8 : bits & ~8 }
+    }
 
     init(mm: Int, address: Int) {
         mm32 = Int32(truncatingIfNeeded: mm)
