@@ -22,36 +22,11 @@ var exact: BenchmarkThresholds { BenchmarkThresholds(relative: [.p50: 0, .p90: 0
 
 let pageBytes = PageStore.pageSize
 
-/// Fills a page with a splitmix64 stream seeded by `seed` (word 0 holds the seed, so pages with
-/// different seeds differ from the first bytes, like the scan benchmark's).
-func fillPage(_ page: UnsafeMutableRawBufferPointer, seed: UInt64) {
-    let words = page.bindMemory(to: UInt64.self)
-    var state = seed &* 0x9E37_79B9_7F4A_7C15
-    words[0] = seed
-    for w in 1..<words.count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        words[w] = z ^ (z >> 31)
-    }
-}
-
-/// `pages` pages, page `i` with content `i` for `i < distinct`, else a copy of content
-/// `(i - distinct) % distinct` — the layout of `ksmd-sim bench` — in one mergeable process,
-/// smart_scan off and one batch per full scan.
+/// The workload of `ksmd-sim bench` (`ScanBenchmark.makeWorkload()`): `pages` pages, page `i` with
+/// content `i` for `i < distinct`, else a copy of content `(i - distinct) % distinct`, in one
+/// mergeable process, smart_scan off and one batch per full scan.
 func mergeableProcess(pages: Int, duplicateRatio: Double) throws -> (SimulatedKernel, ProcessID) {
-    let k = SimulatedKernel()
-    try k.setKSMKnob("smart_scan", .bool(false))
-    try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
-    let p = k.spawn()
-    _ = try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
-    try k.madvise(p, at: 0, pages: pages, advice: .mergeable)
-    let distinct = pages - Int((Double(pages) * duplicateRatio).rounded())
-    try k.write(p, at: 0, pages: pages) { i, page in
-        fillPage(page, seed: UInt64(i < distinct ? i : (i - distinct) % max(distinct, 1)))
-    }
-    return (k, p)
+    try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).makeWorkload()
 }
 
 /// Page-sized inputs for the hash benchmarks: 256 different pages (1 MiB), visited in turn.
@@ -61,8 +36,9 @@ final class HashInput: @unchecked Sendable {
 
     init() {
         base = UnsafeMutableRawPointer.allocate(byteCount: Self.pages * pageBytes, alignment: pageBytes)
+        let contents = ScanBenchmark(pages: Self.pages, duplicateRatio: 0)
         for i in 0..<Self.pages {
-            fillPage(UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes), seed: UInt64(i))
+            contents.fill(UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes), page: i)
         }
     }
 

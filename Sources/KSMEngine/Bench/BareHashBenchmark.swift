@@ -38,10 +38,9 @@ public struct BareHashBenchmark: Sendable {
         let pageBytes = PageStore.pageSize
         let base = UnsafeMutableRawPointer.allocate(byteCount: pages * pageBytes, alignment: pageBytes)
         defer { base.deallocate() }
-        let d = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).distinct
+        let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)
         for i in 0..<pages {
-            let page = UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes)
-            FillGenerator.pattern(page, tag: 0xBE_BC4, a: 0, b: UInt64(i < d ? i : (i - d) % max(d, 1)))
+            workload.fill(UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes), page: i)
         }
         var times: [Double] = []
         var checksum: UInt64 = 0

@@ -226,7 +226,7 @@ public struct HostKernelBenchmark: Sendable {
         }
     }
 
-    /// Writes ``ScanBenchmark``'s contents (`FillGenerator.pattern`, tag 0xBE_BC4) through
+    /// Writes ``ScanBenchmark``'s contents (``ScanBenchmark/fill(_:page:)``) through
     /// `/proc/PID/mem`, 1 MiB at a time; returns their ``ContentDigest``.
     private func writeContents(pid: pid_t, at address: UInt64) throws -> UInt64 {
         let path = "/proc/\(pid)/mem"
@@ -238,14 +238,14 @@ public struct HostKernelBenchmark: Sendable {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkPages * pageBytes, alignment: pageBytes)
         defer { buffer.deallocate() }
         let digest = ContentDigest()
-        let d = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio).distinct
+        let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)
         var i = 0
         while i < pages {
             let n = min(chunkPages, pages - i)
             for j in 0..<n {
                 let page = i + j
                 let slot = UnsafeMutableRawBufferPointer(start: buffer + j * pageBytes, count: pageBytes)
-                FillGenerator.pattern(slot, tag: 0xBE_BC4, a: 0, b: UInt64(page < d ? page : (page - d) % max(d, 1)))
+                workload.fill(slot, page: page)
                 digest.add(UnsafeRawPointer(slot.baseAddress!))
             }
             var done = 0

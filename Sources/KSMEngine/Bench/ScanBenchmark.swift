@@ -55,6 +55,30 @@ public struct ScanBenchmark: Sendable {
     /// The distinct contents: duplicates repeat the first `distinct` pages.
     var distinct: Int { pages - Int((Double(pages) * duplicateRatio).rounded()) }
 
+    /// Writes page `index` of the workload: content `index` for `index < distinct`, else a copy of
+    /// content `(index - distinct) % distinct`; every content is a 16-byte header then a splitmix64
+    /// stream (`FillGenerator.pattern`), never zero. The simulator, the bare-hash floor and the host
+    /// kernel's run all write their pages with this.
+    public func fill(_ bytes: UnsafeMutableRawBufferPointer, page index: Int) {
+        let d = distinct
+        FillGenerator.pattern(bytes, tag: 0xBE_BC4, a: 0, b: UInt64(index < d ? index : (index - d) % max(d, 1)))
+    }
+
+    /// The workload in a new simulated kernel: one process with `pages` pages mapped private-anonymous,
+    /// madvised mergeable and written with ``fill(_:page:)``; smart_scan off, and a whole pass per
+    /// batch (`pages_to_scan` 2^32 - 1, as on the kernel).
+    public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
+        let k = SimulatedKernel()
+        k.scanThreads = threads
+        try k.setKSMKnob("smart_scan", .bool(false))
+        try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
+        let p = k.spawn()
+        try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
+        try k.madvise(p, at: 0, pages: pages, advice: .mergeable)
+        try k.write(p, at: 0, pages: pages) { i, page in fill(page, page: i) }
+        return (k, p)
+    }
+
     /// What Linux reports after the merge scan and the steady scans: each content with copies is one
     /// KSM page; every page is scanned each pass; unique pages sit in the unstable tree.
     public var expectedCounters: KSMCounters {
@@ -74,17 +98,7 @@ public struct ScanBenchmark: Sendable {
 
     /// Runs the benchmark.
     public func run() throws(Errno) -> Result {
-        let k = SimulatedKernel()
-        k.scanThreads = threads
-        try k.setKSMKnob("smart_scan", .bool(false))
-        try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
-        let p = k.spawn()
-        try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
-        try k.madvise(p, at: 0, pages: pages, advice: .mergeable)
-        let d = distinct
-        try k.write(p, at: 0, pages: pages) { i, page in
-            FillGenerator.pattern(page, tag: 0xBE_BC4, a: 0, b: UInt64(i < d ? i : (i - d) % max(d, 1)))
-        }
+        let (k, _) = try makeWorkload()
         func timedScan() -> Double {
             let t0 = Self.now()
             k.ksmDoScan(Int.max)

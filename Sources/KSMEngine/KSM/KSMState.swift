@@ -38,7 +38,6 @@ final class KSMState {
         var parent: Int32
         var left: Bool
         var epoch: UInt64
-        var ksmPagesFreed: UInt64
     }
     var lastSearch: StableSearchEnd?
     /// The root of the stable tree (-1: empty), a red-black tree ordered by page contents.

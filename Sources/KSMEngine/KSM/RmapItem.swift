@@ -36,6 +36,9 @@ struct RmapItem {
     /// smart_scan's visit count and remaining skips.
     var age: UInt8 = 0
     var remainingSkips: UInt8 = 0
+    /// Whether smart_scan skips the page on its next visit, unless it has become a KSM page
+    /// (`should_skip_rmap_item()`, without its side effects).
+    var smartScanSkipsNextVisit: Bool { age >= 3 && remainingSkips > 0 }
     /// Low 8 bits of the pass that inserted it into the unstable tree.
     var seqnr: UInt8 = 0
     /// ``state`` in bits 0-1, ``hashIsChecksummed`` in bit 2, ``free`` in bit 3.

@@ -80,8 +80,8 @@ final class ScanAhead {
     private var position = 0
     /// Chunks walked after the current one.
     private var ahead = 0
-    /// Where the walk for the chunk after the last one walked starts.
-    private var walkAddress = 0
+    /// Where the walk for the chunk after the last one walked starts (`Int.max`: the mm is done).
+    fileprivate var walkAddress = 0
     /// Pages the current batch may still visit: no chunk is walked past it.
     var budget = Int.max
     /// Hashes the loop took from a chunk, and chunks hashed by helper threads (for the tests).
@@ -191,9 +191,6 @@ final class ScanAhead {
         if !workers.isEmpty { chunksQueued &+= 1 }
         for w in workers { w.async(group: c.pending) { c.hashBlocks() } }
     }
-
-    fileprivate func setWalkAddress(_ a: Int) { walkAddress = a }
-    fileprivate var walkStart: Int { walkAddress }
 }
 
 /// A mutex for the claiming of blocks (`pthread_mutex_t`, held for a few instructions).
@@ -254,7 +251,7 @@ extension SimulatedKernel {
     /// the walk address on: present anonymous pages of VM_MERGEABLE VMAs with an anon_vma that are
     /// not KSM pages and that smart_scan will not skip (`should_skip_rmap_item()`, read only).
     fileprivate func walkAhead(into chunk: ScanAhead.Chunk, _ mm: MM, limit: Int) {
-        var address = ksm.ahead.walkStart
+        var address = ksm.ahead.walkAddress
         chunk.reset(mmID: mm.id, generation: store.generation, start: address)
         guard !mm.exiting, limit > 0, address >= 0 else { return }
         defer { chunk.end = address }
@@ -276,9 +273,8 @@ extension SimulatedKernel {
                 if h == Self.ksmZeroPTE || store.ksmNode[Int(h)] != PageStore.notKSM { continue }
                 if smartScan {
                     while item >= 0 && ksm.items[Int(item)].address < page { item = ksm.items[Int(item)].next }
-                    if item >= 0 && ksm.items[Int(item)].address == page {
-                        let it = ksm.items[Int(item)]
-                        if it.age >= 3 && it.remainingSkips > 0 { continue }
+                    if item >= 0 && ksm.items[Int(item)].address == page && ksm.items[Int(item)].smartScanSkipsNextVisit {
+                        continue
                     }
                 }
                 chunk.addresses[chunk.count] = page
@@ -289,6 +285,6 @@ extension SimulatedKernel {
         }
         // Past the last VMA: the walk covered the rest of this mm.
         if chunk.count < limit { address = Int.max }
-        ksm.ahead.setWalkAddress(address)
+        ksm.ahead.walkAddress = address
     }
 }

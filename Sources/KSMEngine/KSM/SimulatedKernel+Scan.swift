@@ -147,10 +147,11 @@ extension SimulatedKernel {
         guard ksm.knobs.smartScan, !store.isKSM(page) else { return false }
         let i = Int(item)
         let age = ksm.items[i].age
+        let skip = ksm.items[i].smartScanSkipsNextVisit
         if age != .max { ksm.items[i].age += 1 }
-        if age < 3 { return false }
-        if ksm.items[i].remainingSkips == 0 {
-            ksm.items[i].remainingSkips = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8
+        if !skip {
+            // Old enough and no skips left: start the next run of skips.
+            if age >= 3 { ksm.items[i].remainingSkips = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8 }
             return false
         }
         ksm.pagesSkipped += 1

@@ -218,8 +218,7 @@ extension SimulatedKernel {
         if store.ksmNode[Int(page)] >= 0 { return page }
         // An empty tree: nothing to compare (and the page's bytes need not be touched).
         if ksm.stableRoot < 0 {
-            ksm.lastSearch = KSMState.StableSearchEnd(
-                page: page, parent: -1, left: false, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
+            ksm.lastSearch = KSMState.StableSearchEnd(page: page, parent: -1, left: false, epoch: ksm.stableEpoch)
             return nil
         }
         noteFreedKSMPages()
@@ -290,8 +289,7 @@ extension SimulatedKernel {
             // start a new dup.
             return isPageSharingCandidate(dup) ? treePage : nil
         case .end(let parent, let left):
-            ksm.lastSearch = KSMState.StableSearchEnd(
-                page: page, parent: parent, left: left, epoch: ksm.stableEpoch, ksmPagesFreed: store.ksmPagesFreed)
+            ksm.lastSearch = KSMState.StableSearchEnd(page: page, parent: parent, left: left, epoch: ksm.stableEpoch)
             return nil
         }
     }
@@ -302,11 +300,10 @@ extension SimulatedKernel {
     func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
         let descent: StableTreeDescent
         // Where the last search for this page fell off the tree, if the tree has not changed since
-        // (no node added, removed or moved, no KSM page freed): walking it again would meet the
-        // same nodes, compare the same bytes and end in the same place, with no side effect.
-        if let last = ksm.lastSearch, last.page == kpage, last.epoch == ksm.stableEpoch,
-            last.ksmPagesFreed == store.ksmPagesFreed
-        {
+        // (no node added, removed or moved, and no page of a node freed: the search left no such
+        // record behind): walking it again would meet the same nodes, compare the same bytes and
+        // end in the same place, with no side effect.
+        if let last = ksm.lastSearch, last.page == kpage, last.epoch == ksm.stableEpoch, store.freedKSMPages.isEmpty {
             descent = .end(parent: last.parent, left: last.left)
             #if DEBUG
                 // The tests run debug builds: check the claim on every insert.

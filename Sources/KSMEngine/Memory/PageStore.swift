@@ -29,8 +29,6 @@ public final class PageStore {
     /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
     private(set) var generation: UInt64 = 0
 
-    /// KSM pages freed so far.
-    private(set) var ksmPagesFreed: UInt64 = 0
     /// KSM pages freed since ksmd last looked, with the stable node each pointed to: ksmd marks
     /// those nodes stale (`SimulatedKernel.noteFreedKSMPages()`) and still removes them only when it
     /// next touches them, as the kernel does.
@@ -79,10 +77,7 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
-            if ksmNode[Int(page)] != Self.notKSM {
-                ksmPagesFreed &+= 1
-                if ksmNode[Int(page)] >= 0 { freedKSMPages.append((ksmNode[Int(page)], page)) }
-            }
+            if ksmNode[Int(page)] >= 0 { freedKSMPages.append((ksmNode[Int(page)], page)) }
             freeList.append(page)
             livePages -= 1
         }

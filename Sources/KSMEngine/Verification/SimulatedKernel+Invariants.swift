@@ -203,7 +203,7 @@ extension SimulatedKernel {
             var item = first
             while item >= 0 && indexed <= ksm.items.count {
                 let it = ksm.items[Int(item)]
-                if it.free || it.state != .unstable || it.seqnr != pass || it.hash & ksm.keyMask != key {
+                if it.free || it.state != .unstable || it.seqnr != pass || indexKey(item) != key {
                     out.append(
                         "the unstable tree holds item \(item), which is not an unstable item of this pass under key \(key)")
                     break
