@@ -101,7 +101,7 @@ import Testing
 
     @Test func aBrokenStableTreeIsFound() throws {
         let k = try Self.mergedKernel().kernel
-        let root = k.ksm.stableRoot
+        let root = k.linkedStableRoot
         #expect(root >= 0)
         k.ksm.nodes[Int(root)].rbRed = true
         #expect(k.invariantViolations().contains { $0.contains("root") && $0.contains("red") })

@@ -237,6 +237,7 @@ extension SimulatedKernel {
         guard case .hit(let hash) = found else { return Self.contentHash(bytes) }
         if let later = ahead.upcoming(4) {
             ksm.unstableIndex.prefetch(later & ksm.keyMask)
+            if !ksm.stableTreeIsEmpty { ksm.stableIndex.prefetch(later & ksm.keyMask) }
         }
         return hash
     }

@@ -133,7 +133,7 @@ extension SimulatedKernel {
     /// Removes every stable node, root first, as long as its page is no longer mapped; `false` at
     /// the first one still mapped (`remove_all_stable_nodes()`).
     func removeAllStableNodes() -> Bool {
-        while ksm.stableRoot >= 0 {
+        while linkedStableRoot >= 0 {
             let node = ksm.stableRoot
             if ksm.nodes[Int(node)].kind == .chain {
                 var dup = ksm.nodes[Int(node)].head

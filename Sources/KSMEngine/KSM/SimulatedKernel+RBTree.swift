@@ -134,6 +134,7 @@ extension SimulatedKernel {
 
     /// Puts `new` exactly where `old` is, with its colour and children (`rb_replace_node()`).
     func rbReplace(_ old: Int32, with new: Int32) {
+        linkStableNodes()
         ksm.stableEpoch &+= 1
         let o = ksm.nodes[Int(old)]
         ksm.nodes[Int(new)].rbLeft = o.rbLeft
@@ -147,6 +148,7 @@ extension SimulatedKernel {
 
     /// Removes `node` from the tree and rebalances (`rb_erase()`).
     func rbErase(_ node: Int32) {
+        linkStableNodes()
         ksm.stableEpoch &+= 1
         let child = rbRight(node)
         var tmp = rbLeft(node)

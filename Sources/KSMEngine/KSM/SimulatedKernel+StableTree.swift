@@ -217,7 +217,7 @@ extension SimulatedKernel {
         ksm.lastSearch = nil
         if store.ksmNode[Int(page)] >= 0 { return page }
         // An empty tree: nothing to compare (and the page's bytes need not be touched).
-        if ksm.stableRoot < 0 {
+        if ksm.stableTreeIsEmpty {
             ksm.lastSearch = KSMState.StableSearchEnd(page: page, parent: -1, left: false, epoch: ksm.stableEpoch)
             return nil
         }
@@ -227,18 +227,41 @@ extension SimulatedKernel {
             // compare pages, and it would end at the one node with these bytes, if there is one.
             let found = stableIndexMatch(page, key: key)
             #if DEBUG
-                // The tests' debug builds walk anyway: same answer, and nothing changed.
-                let (epoch, stale) = (ksm.stableEpoch, ksm.staleNodes)
-                let walked = stableTreeWalk(page)
-                precondition(walked == found.map { isPageSharingCandidate($0) ? ksm.nodes[Int($0)].page : nil } ?? nil)
-                precondition(epoch == ksm.stableEpoch && stale == ksm.staleNodes, "stableTreeSearch: the walk changed the tree")
-                ksm.lastSearch = nil
+                // The tests' debug builds check the answer: by the kernel's walk, which must change
+                // nothing, or, while nodes wait to be linked (which a walk would do), by comparing
+                // pages down the linked tree and along the unlinked nodes.
+                if ksm.unlinkedNodes.isEmpty {
+                    let (epoch, stale) = (ksm.stableEpoch, ksm.staleNodes)
+                    let walked = stableTreeWalk(page)
+                    precondition(walked == found.map { isPageSharingCandidate($0) ? ksm.nodes[Int($0)].page : nil } ?? nil)
+                    precondition(
+                        epoch == ksm.stableEpoch && stale == ksm.staleNodes, "stableTreeSearch: the walk changed the tree")
+                    ksm.lastSearch = nil
+                } else {
+                    precondition(
+                        stableNodeComparingPages(page) == found, "stableTreeSearch: the content index and the tree disagree")
+                }
             #endif
             guard let node = found else { return nil }
             return isPageSharingCandidate(node) ? ksm.nodes[Int(node)].page : nil
         }
         return stableTreeWalk(page)
     }
+
+    #if DEBUG
+        /// The regular node with `page`'s bytes, by memcmp down the linked tree, else along the
+        /// unlinked nodes; no side effect (no chain, no stale node).
+        private func stableNodeComparingPages(_ page: PageHandle) -> Int32? {
+            let prefix = pagePrefix(page)
+            var cur = ksm.stableRoot
+            while cur >= 0 {
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur)
+                if c == 0 { return cur }
+                cur = c < 0 ? rbLeft(cur) : rbRight(cur)
+            }
+            return ksm.unlinkedNodes.first { store.equal(page, ksm.nodes[Int($0)].page) }
+        }
+    #endif
 
     /// The regular node whose page has `page`'s bytes, through the content index.
     private func stableIndexMatch(_ page: PageHandle, key: UInt64) -> Int32? {
@@ -263,6 +286,7 @@ extension SimulatedKernel {
     /// drops stale nodes and dups and prunes chains as the kernel does; the walk starts again from
     /// the root when the node under it went.
     private func descend(_ page: PageHandle, prune: Bool) -> StableTreeDescent {
+        linkStableNodes()
         let prefix = pagePrefix(page)
         again: while true {
             var cur = ksm.stableRoot
@@ -309,14 +333,21 @@ extension SimulatedKernel {
                 // The tests run debug builds: check the claim on every insert.
                 precondition(descend(kpage, prune: false) == descent, "stableTreeInsert: the cached search end is not the walk's")
             #endif
+        } else if walkCanWait(kpage, key: key) {
+            // No chain to prune or collapse, no stale node to drop, and no node with these bytes:
+            // the walk would only compare pages and end below a leaf. It is taken when the tree is
+            // next walked or changed (`linkStableNodes()`); until then no frame a comparison may
+            // read is reused.
+            ksm.lastSearch = nil
+            let node = addStableNode(kpage, key: key)
+            ksm.unlinkedNodes.append(node)
+            store.holdFreedKSMFrames = true
+            return node
         } else {
             descent = descend(kpage, prune: false)
         }
         ksm.lastSearch = nil
-        let dup = allocStableNode(.regular)
-        ksm.nodes[Int(dup)].page = kpage
-        ksm.nodes[Int(dup)].prefix = pagePrefix(kpage)
-        stableIndexAdd(dup, key: key)
+        let dup = addStableNode(kpage, key: key)
         switch descent {
         case .end(let parent, let left):
             rbInsert(dup, parent: parent, left: left)
@@ -324,8 +355,63 @@ extension SimulatedKernel {
             let chain = ksm.nodes[Int(existing)].kind == .chain ? existing : allocStableNodeChain(existing)
             chainAddDup(dup, chain)
         }
-        store.ksmNode[Int(kpage)] = dup
         return dup
+    }
+
+    /// Whether inserting `kpage` may leave its walk for later: no chain, no stale node (the freed
+    /// pages noted first) and no node with the same bytes.
+    private func walkCanWait(_ kpage: PageHandle, key: UInt64) -> Bool {
+        guard ksm.deferStableLinks && ksm.stableNodeChains == 0 else { return false }
+        noteFreedKSMPages()
+        return ksm.staleNodes == 0 && stableIndexMatch(kpage, key: key) == nil
+    }
+
+    /// A new regular node for KSM page `kpage`, in the content index, not yet in the tree.
+    private func addStableNode(_ kpage: PageHandle, key: UInt64) -> Int32 {
+        let node = allocStableNode(.regular)
+        ksm.nodes[Int(node)].page = kpage
+        ksm.nodes[Int(node)].prefix = pagePrefix(kpage)
+        stableIndexAdd(node, key: key)
+        store.ksmNode[Int(kpage)] = node
+        return node
+    }
+
+    /// Links the nodes ``stableTreeInsert(_:key:)`` added without walking into the red-black tree,
+    /// oldest first, each by the walk its insertion would have taken then: down from the root by
+    /// memcmp to a leaf, then `rb_insert_color()`. The walks then met no chain and no stale node,
+    /// and the nodes linked before each are the same, so they compare the same pages (frames
+    /// freed since are held, bytes intact) and end in the same places.
+    @inline(__always) func linkStableNodes() {
+        if !ksm.unlinkedNodes.isEmpty { linkUnlinkedStableNodes() }
+    }
+
+    private func linkUnlinkedStableNodes() {
+        precondition(ksm.stableNodeChains == 0, "linkStableNodes: a chain formed while nodes waited to be linked")
+        let nodes = ksm.unlinkedNodes
+        ksm.unlinkedNodes = []
+        for node in nodes {
+            precondition(ksm.nodes[Int(node)].kind == .regular, "linkStableNodes: node \(node) is no longer regular")
+            let page = ksm.nodes[Int(node)].page
+            let prefix = ksm.nodes[Int(node)].prefix
+            var cur = ksm.stableRoot
+            var parent: Int32 = -1
+            var left = false
+            while cur >= 0 {
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur)
+                precondition(c != 0, "linkStableNodes: nodes \(node) and \(cur) have the same bytes")
+                parent = cur
+                left = c < 0
+                cur = left ? rbLeft(cur) : rbRight(cur)
+            }
+            rbInsert(node, parent: parent, left: left)
+        }
+        store.releaseHeldFrames()
+    }
+
+    /// The root of the stable tree with every node linked.
+    var linkedStableRoot: Int32 {
+        linkStableNodes()
+        return ksm.stableRoot
     }
 
     /// Lists `item` from `node` (`stable_tree_append()`).

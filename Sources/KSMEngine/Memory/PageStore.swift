@@ -34,6 +34,20 @@ public final class PageStore {
     /// next touches them, as the kernel does.
     var freedKSMPages: [(node: Int32, page: PageHandle)] = []
 
+    /// While set, a freed KSM page's frame is held back from reuse, bytes intact: stable nodes
+    /// added without walking the tree are still to be linked into it by comparing pages
+    /// (`SimulatedKernel.linkStableNodes()`), and the walks they stand for ran before the free.
+    var holdFreedKSMFrames = false
+    /// The frames held back.
+    private(set) var heldFrames: [PageHandle] = []
+
+    /// Lets the held frames be reused, and holds no more.
+    func releaseHeldFrames() {
+        freeList.append(contentsOf: heldFrames)
+        heldFrames = []
+        holdFreedKSMFrames = false
+    }
+
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
 
@@ -77,9 +91,15 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
-            if ksmNode[Int(page)] >= 0 { freedKSMPages.append((ksmNode[Int(page)], page)) }
-            freeList.append(page)
             livePages -= 1
+            if ksmNode[Int(page)] >= 0 {
+                freedKSMPages.append((ksmNode[Int(page)], page))
+                if holdFreedKSMFrames {
+                    heldFrames.append(page)
+                    return
+                }
+            }
+            freeList.append(page)
         }
     }
 
