@@ -52,8 +52,8 @@ import Testing
         var model: [UInt64: [Int32]] = [:]  // key -> entries, first first
         func keyOf(_ e: Int32) -> UInt64 { keys[Int(e)] }
         for _ in 0..<4000 {
-            // Keys share their low bits often (home slots collide) and their high bits sometimes
-            // (tags collide).
+            // Keys share their high bits often (tags and home slots collide, and the full keys
+            // decide) and differ in them sometimes.
             let key = (rng.next() % 16) << 32 | (rng.next() % 64)
             if rng.next() % 3 != 0 || model.isEmpty {
                 let e = Int32(keys.count)

@@ -7,7 +7,9 @@ import CXXHash
 ///
 /// Open addressing with linear probing in one allocation of 8-byte slots: the key's high 32 bits as
 /// a tag and the item. A slot whose tag matches is confirmed against the item's full key by the
-/// caller (through `keyOf`), so a slot costs 8 bytes, not 12 or 16.
+/// caller (through `keyOf`), so a slot costs 8 bytes, not 12 or 16. The home slot is taken from the
+/// tag too, so moving slots (removal, growth) never reads an item's key: only a search whose tag
+/// matches touches the items.
 /// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
 /// the probe sequence back, so there are no tombstones and searches stay short.
 final class ContentIndex {
@@ -34,7 +36,9 @@ final class ContentIndex {
 
     @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
-    @inline(__always) static func home(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: key) & mask }
+    @inline(__always) static func home(_ key: UInt64, _ mask: Int) -> Int { home(tag: tag(key), mask) }
+
+    @inline(__always) static func home(tag: UInt32, _ mask: Int) -> Int { Int(tag) & mask }
 
     /// Asks the CPU to bring `key`'s home slot into the cache (the loop does this a few pages early).
     @inline(__always) func prefetch(_ key: UInt64) { cxxh_prefetch(slots + Self.home(key, mask)) }
@@ -47,10 +51,10 @@ final class ContentIndex {
     }
 
     /// Fills the empty slot `at` (found by a failed search) with `item`, growing first when the
-    /// index would be more than three quarters full; `keyOf` gives a listed item's key.
-    func insert(at slot: Int, key: UInt64, item: Int32, keyOf: (Int32) -> UInt64) {
+    /// index would be more than three quarters full.
+    func insert(at slot: Int, key: UInt64, item: Int32) {
         if (count + 1) * 4 > capacity * 3 {
-            grow(keyOf: keyOf)
+            grow()
             var i = Self.home(key, mask)
             while slots[i].item >= 0 { i = (i + 1) & mask }
             slots[i] = Slot(tag: Self.tag(key), item: item)
@@ -62,14 +66,14 @@ final class ContentIndex {
 
     /// Empties `slot`, moving later slots of its probe run back so that every key stays reachable
     /// from its home slot.
-    func remove(at slot: Int, keyOf: (Int32) -> UInt64) {
+    func remove(at slot: Int) {
         var hole = slot
         var i = slot
         while true {
             i = (i + 1) & mask
             let s = slots[i]
             if s.item < 0 { break }
-            let home = Self.home(keyOf(s.item), mask)
+            let home = Self.home(tag: s.tag, mask)
             // Move `s` into the hole unless its home lies cyclically in (hole, i].
             let inRange = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
             if !inRange {
@@ -81,14 +85,14 @@ final class ContentIndex {
         count -= 1
     }
 
-    private func grow(keyOf: (Int32) -> UInt64) {
+    private func grow() {
         let old = slots
         let oldCapacity = capacity
         capacity *= 2
         slots = .allocate(capacity: capacity)
         memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
         for j in 0..<oldCapacity where old[j].item >= 0 {
-            var i = Self.home(keyOf(old[j].item), mask)
+            var i = Self.home(tag: old[j].tag, mask)
             while slots[i].item >= 0 { i = (i + 1) & mask }
             slots[i] = old[j]
         }
@@ -133,7 +137,7 @@ final class ContentIndex {
             slots[slot].item = entry
             return next
         }
-        insert(at: -1 - slot, key: key, item: entry, keyOf: keyOf)
+        insert(at: -1 - slot, key: key, item: entry)
         return -1
     }
 
@@ -146,7 +150,7 @@ final class ContentIndex {
         let next = nextOf(entry)
         var cur = slots[slot].item
         if cur == entry {
-            if next < 0 { remove(at: slot, keyOf: keyOf) } else { slots[slot].item = next }
+            if next < 0 { remove(at: slot) } else { slots[slot].item = next }
             return
         }
         while cur >= 0 {
