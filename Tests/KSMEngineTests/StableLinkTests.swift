@@ -2,7 +2,7 @@ import Testing
 
 @testable import KSMEngine
 
-/// Stable nodes added without walking the tree and linked later (`KSMState.unlinkedNodes`) change
+/// Stable nodes added without walking the tree and linked later (`KSMState.firstUnlinked`) change
 /// when the stable tree's walks happen, never what they find: every report of a scenario, and the
 /// red-black tree itself (node by node, links and colours), are the same as when every insert walks.
 @Suite struct StableLinkTests {
@@ -22,7 +22,7 @@ import Testing
         let reports = try ScenarioRunner.run(
             s, on: backend,
             onStep: { _, _ in
-                deferred = deferred || !k.ksm.unlinkedNodes.isEmpty
+                deferred = deferred || k.ksm.hasUnlinkedNodes
                 #expect(k.invariantViolations().isEmpty)
             }
         ).map { $0.json.serialized() }
@@ -119,7 +119,7 @@ import Testing
             // Page i and page i + 1500 hold content i (i < 1500); pages 3000..<4500 are unique.
             try k.write(p, at: 0, pages: 4500) { i, page in contents(page, i < 3000 ? i % 1500 : 10_000 + i) }
             try k.runKSMD(fullScans: 2)
-            let waited = !k.ksm.unlinkedNodes.isEmpty
+            let waited = k.ksm.hasUnlinkedNodes
             // Both mappings of contents 0..<500 go: 500 KSM pages freed.
             try k.munmap(p, at: 0, pages: 500)
             try k.munmap(p, at: 1500, pages: 500)

@@ -138,7 +138,7 @@ public struct ScanBenchmark: Sendable {
 extension SimulatedKernel {
     /// Bytes of ksmd's own bookkeeping, as allocated (capacities, not counts): rmap items, stable
     /// nodes, the unstable tree's index, the stable nodes' content index, the free lists, the list
-    /// of freed KSM pages, the stable nodes waiting to be linked and the frames held for them, and
+    /// of freed KSM pages, the list of frames held for stable nodes waiting to be linked, and
     /// the buffers of hashes computed ahead (page contents and page tables excluded).
     public var ksmMetadataBytes: Int {
         let itemBytes = ksm.items.capacity * MemoryLayout<RmapItem>.stride
@@ -146,7 +146,7 @@ extension SimulatedKernel {
         let indexBytes = ksm.unstableIndex.bytes + ksm.stableIndex.bytes
         let freeLists = (ksm.freeItems.capacity + ksm.freeNodes.capacity) * MemoryLayout<Int32>.stride
         let freedKSM = store.freedKSMPages.capacity * MemoryLayout<(node: Int32, page: PageHandle)>.stride
-        let unlinked = (ksm.unlinkedNodes.capacity + store.heldFrames.capacity) * MemoryLayout<Int32>.stride
-        return itemBytes + nodeBytes + indexBytes + freeLists + freedKSM + unlinked + ksm.ahead.bytes
+        let held = store.heldFrames.capacity * MemoryLayout<PageHandle>.stride
+        return itemBytes + nodeBytes + indexBytes + freeLists + freedKSM + held + ksm.ahead.bytes
     }
 }

@@ -41,18 +41,22 @@ final class KSMState {
     }
     var lastSearch: StableSearchEnd?
     /// The root of the stable tree's red-black tree (-1: empty), ordered by page contents. The
-    /// nodes in ``unlinkedNodes`` are in the stable tree but not yet in this: read the tree through
-    /// `SimulatedKernel.linkedStableRoot`.
+    /// nodes waiting to be linked (``firstUnlinked``) are in the stable tree but not yet in this:
+    /// read the tree through `SimulatedKernel.linkedStableRoot`.
     var stableRoot: Int32 = -1
-    /// Regular nodes `stableTreeInsert()` added without walking the tree, oldest first: while there
-    /// is no chain and no stale node, a walk down the tree would only compare pages, so where each
-    /// goes is decided when the tree is next walked or changed (`SimulatedKernel.linkStableNodes()`),
-    /// by the same walks and the same rebalancing in the same order.
-    var unlinkedNodes: [Int32] = []
+    /// Regular nodes `stableTreeInsert()` added without walking the tree, oldest first, listed
+    /// through their `rbLeft` (a node's tree links are unused until it is linked): while there is no
+    /// chain and no stale node, a walk down the tree would only compare pages, so where each goes
+    /// is decided when the tree is next walked or changed (`SimulatedKernel.linkStableNodes()`), by
+    /// the same walks and the same rebalancing in the same order.
+    var firstUnlinked: Int32 = -1
+    var lastUnlinked: Int32 = -1
+    /// Whether nodes wait to be linked.
+    var hasUnlinkedNodes: Bool { firstUnlinked >= 0 }
     /// Whether `stableTreeInsert()` may add nodes without walking (tests compare with `false`).
     var deferStableLinks = true
     /// Whether the stable tree has no node, linked or not.
-    var stableTreeIsEmpty: Bool { stableRoot < 0 && unlinkedNodes.isEmpty }
+    var stableTreeIsEmpty: Bool { stableRoot < 0 && !hasUnlinkedNodes }
     /// Content key to the first unstable-tree item with that key (this pass only).
     let unstableIndex = ContentIndex()
     /// The stable tree's nodes with pages (regular nodes and dups) by content key: how a search

@@ -230,7 +230,7 @@ extension SimulatedKernel {
                 // The tests' debug builds check the answer: by the kernel's walk, which must change
                 // nothing, or, while nodes wait to be linked (which a walk would do), by comparing
                 // pages down the linked tree and along the unlinked nodes.
-                if ksm.unlinkedNodes.isEmpty {
+                if !ksm.hasUnlinkedNodes {
                     let (epoch, stale) = (ksm.stableEpoch, ksm.staleNodes)
                     let walked = stableTreeWalk(page)
                     precondition(walked == found.map { isPageSharingCandidate($0) ? ksm.nodes[Int($0)].page : nil } ?? nil)
@@ -259,7 +259,7 @@ extension SimulatedKernel {
                 if c == 0 { return cur }
                 cur = c < 0 ? rbLeft(cur) : rbRight(cur)
             }
-            return ksm.unlinkedNodes.first { store.equal(page, ksm.nodes[Int($0)].page) }
+            return unlinkedStableNodes.first { store.equal(page, ksm.nodes[Int($0)].page) }
         }
     #endif
 
@@ -340,7 +340,9 @@ extension SimulatedKernel {
             // read is reused.
             ksm.lastSearch = nil
             let node = addStableNode(kpage, key: key)
-            ksm.unlinkedNodes.append(node)
+            ksm.nodes[Int(node)].rbLeft = -1
+            if ksm.lastUnlinked >= 0 { ksm.nodes[Int(ksm.lastUnlinked)].rbLeft = node } else { ksm.firstUnlinked = node }
+            ksm.lastUnlinked = node
             store.holdFreedKSMFrames = true
             return node
         } else {
@@ -382,14 +384,16 @@ extension SimulatedKernel {
     /// and the nodes linked before each are the same, so they compare the same pages (frames
     /// freed since are held, bytes intact) and end in the same places.
     @inline(__always) func linkStableNodes() {
-        if !ksm.unlinkedNodes.isEmpty { linkUnlinkedStableNodes() }
+        if ksm.hasUnlinkedNodes { linkUnlinkedStableNodes() }
     }
 
     private func linkUnlinkedStableNodes() {
         precondition(ksm.stableNodeChains == 0, "linkStableNodes: a chain formed while nodes waited to be linked")
-        let nodes = ksm.unlinkedNodes
-        ksm.unlinkedNodes = []
-        for node in nodes {
+        var node = ksm.firstUnlinked
+        ksm.firstUnlinked = -1
+        ksm.lastUnlinked = -1
+        while node >= 0 {
+            let next = ksm.nodes[Int(node)].rbLeft
             precondition(ksm.nodes[Int(node)].kind == .regular, "linkStableNodes: node \(node) is no longer regular")
             let page = ksm.nodes[Int(node)].page
             let prefix = ksm.nodes[Int(node)].prefix
@@ -404,8 +408,20 @@ extension SimulatedKernel {
                 cur = left ? rbLeft(cur) : rbRight(cur)
             }
             rbInsert(node, parent: parent, left: left)
+            node = next
         }
         store.releaseHeldFrames()
+    }
+
+    /// The nodes waiting to be linked, oldest first (for checks and tests).
+    var unlinkedStableNodes: [Int32] {
+        var out: [Int32] = []
+        var node = ksm.firstUnlinked
+        while node >= 0 && out.count <= ksm.nodes.count {
+            out.append(node)
+            node = ksm.nodes[Int(node)].rbLeft
+        }
+        return out
     }
 
     /// The root of the stable tree with every node linked.

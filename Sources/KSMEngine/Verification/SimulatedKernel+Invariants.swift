@@ -342,7 +342,7 @@ extension SimulatedKernel {
     /// The stable tree is a red-black tree holding each regular node and chain once, with
     /// consistent parent links, a black root, no red node with a red child, one black height, and
     /// its live nodes in increasing order of contents (stale nodes keep the place their content had).
-    /// Nodes waiting to be linked (``KSMState/unlinkedNodes``) count as in it: regular, outside the
+    /// Nodes waiting to be linked (``KSMState/firstUnlinked``) count as in it: regular, outside the
     /// red-black tree, and only while there is no chain.
     private func checkStableTreeShape(_ out: inout [String]) {
         var inTree = [Bool](repeating: false, count: ksm.nodes.count)
@@ -381,20 +381,27 @@ extension SimulatedKernel {
             out.append("the stable tree's root \(root) is red")
         }
         _ = walk(root, parent: -1, depth: 0)
-        if !ksm.unlinkedNodes.isEmpty && ksm.stableNodeChains > 0 {
-            out.append("\(ksm.unlinkedNodes.count) stable nodes wait to be linked, but there is a chain")
+        let unlinked = unlinkedStableNodes
+        if !unlinked.isEmpty && ksm.stableNodeChains > 0 {
+            out.append("\(unlinked.count) stable nodes wait to be linked, but there is a chain")
         }
-        for n in ksm.unlinkedNodes {
+        if unlinked.count > ksm.nodes.count { out.append("the list of stable nodes waiting to be linked has a cycle") }
+        if unlinked.last.map({ $0 != ksm.lastUnlinked }) ?? (ksm.lastUnlinked >= 0) {
+            out.append("the last stable node waiting to be linked is \(ksm.lastUnlinked), not the list's last")
+        }
+        for n in unlinked.prefix(ksm.nodes.count) {
             guard Int(n) < ksm.nodes.count, !inTree[Int(n)] else {
                 out.append("unlinked stable node \(n) is in the tree already, twice, or does not exist")
                 continue
             }
             inTree[Int(n)] = true
-            if ksm.nodes[Int(n)].kind != .regular { out.append("unlinked stable node \(n) is a \(ksm.nodes[Int(n)].kind)") }
+            let node = ksm.nodes[Int(n)]
+            if node.kind != .regular { out.append("unlinked stable node \(n) is a \(node.kind)") }
+            if node.rbParent != -1 || node.rbRight != -1 { out.append("unlinked stable node \(n) has tree links") }
         }
-        if ksm.unlinkedNodes.isEmpty != !store.holdFreedKSMFrames {
+        if unlinked.isEmpty != !store.holdFreedKSMFrames {
             out.append(
-                "freed KSM frames are \(store.holdFreedKSMFrames ? "" : "not ")held, with \(ksm.unlinkedNodes.count) nodes to link"
+                "freed KSM frames are \(store.holdFreedKSMFrames ? "" : "not ")held, with \(unlinked.count) nodes to link"
             )
         }
         for (i, n) in ksm.nodes.enumerated() where (n.kind == .regular || n.kind == .chain) && !inTree[i] {
