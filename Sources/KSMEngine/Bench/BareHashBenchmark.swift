@@ -5,8 +5,8 @@ import Glibc
 /// The floor a scan is measured against: one header-inlined XXH3-64 (`cxxh_xxh3_64`) over every
 /// page of ``ScanBenchmark``'s contents, nothing else: no page table, no index, no comparison.
 ///
-/// The pages are the benchmark's own (same count, same bytes, one contiguous allocation), so the
-/// memory traffic is the scan's; each pass hashes every page once, and the median pass is reported.
+/// The pages are the benchmark's own (same count, same bytes, one contiguous allocation of the page
+/// store's kind of memory), so the memory traffic is the scan's; each pass hashes every page once, and the median pass is reported.
 /// `ksmd-sim bench` prints a steady scan as a fraction of it.
 public struct BareHashBenchmark: Sendable {
     public var pages: Int
@@ -36,7 +36,9 @@ public struct BareHashBenchmark: Sendable {
     /// - Complexity: O(`pages` × `passes`); `pages` × 4 KiB of memory while it runs.
     public func run() -> Result {
         let pageBytes = PageStore.pageSize
-        let base = UnsafeMutableRawPointer.allocate(byteCount: pages * pageBytes, alignment: pageBytes)
+        // The same kind of memory as the simulator's page store (huge pages past a few MiB).
+        let bytes = (pages * pageBytes + (2 << 20) - 1) / (2 << 20) * (2 << 20)
+        let base = PageStore.allocateContents(byteCount: bytes, huge: pages > PageStore.smallChunks * PageStore.chunkPages)
         defer { base.deallocate() }
         let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)
         for i in 0..<pages {
