@@ -69,8 +69,8 @@ import Testing
     }
 
     /// Thousands of KSM pages made in one pass, then freed (munmap, writes that break COW) while
-    /// nodes still wait to be linked, then a chain (max_page_sharing 2 and a fork): the links are
-    /// made over frames already freed, and the walks that follow prune the stale nodes.
+    /// nodes still wait to be linked, then a chain (max_page_sharing 2 and a fork): the first KSM
+    /// page freed links the waiting nodes, and the walks that follow prune the stale nodes.
     @Test(arguments: [2, 256])
     func freesAndChainsWhileNodesWait(_ maxPageSharing: Int) throws {
         let s = try Scenario.parse(
@@ -101,9 +101,9 @@ import Testing
 
     /// Pages alike in their first 1,000 bytes, so that the stable tree's order is decided past the
     /// nodes' cached prefixes, by reading the frames. Two passes make 1,500 KSM pages whose nodes
-    /// wait to be linked; every mapping of a third of them goes (their frames freed), new pages are
-    /// mapped and written (which would take the freed frames, were they not held), and passes
-    /// link and walk.
+    /// wait to be linked; every mapping of a third of them goes (their frames freed: the first
+    /// free must link the waiting nodes), new pages are mapped and written (taking the freed
+    /// frames), and passes walk the tree.
     @Test func linkingReadsFramesFreedSinceTheirNodesWereAdded() throws {
         func contents(_ page: UnsafeMutableRawBufferPointer, _ value: Int) {
             page.initializeMemory(as: UInt8.self, repeating: 7)

@@ -79,6 +79,7 @@ public final class SimulatedKernel {
 
     public init(rules: EligibilityRules = .linux6_17) {
         self.rules = rules
+        store.beforeFreeingKSMPage = { [unowned self] in linkStableNodes() }
     }
 
     // MARK: Processes

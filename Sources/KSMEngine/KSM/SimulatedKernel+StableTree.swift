@@ -336,14 +336,13 @@ extension SimulatedKernel {
         } else if walkCanWait(kpage, key: key) {
             // No chain to prune or collapse, no stale node to drop, and no node with these bytes:
             // the walk would only compare pages and end below a leaf. It is taken when the tree is
-            // next walked or changed (`linkStableNodes()`); until then no frame a comparison may
-            // read is reused.
+            // next walked or changed, or before a KSM page is freed (`linkStableNodes()`).
             ksm.lastSearch = nil
             let node = addStableNode(kpage, key: key)
             ksm.nodes[Int(node)].rbLeft = -1
             if ksm.lastUnlinked >= 0 { ksm.nodes[Int(ksm.lastUnlinked)].rbLeft = node } else { ksm.firstUnlinked = node }
             ksm.lastUnlinked = node
-            store.holdFreedKSMFrames = true
+            store.ksmPagesAwaitLinking = true
             return node
         } else {
             descent = descend(kpage, prune: false)
@@ -381,8 +380,8 @@ extension SimulatedKernel {
     /// Links the nodes ``stableTreeInsert(_:key:)`` added without walking into the red-black tree,
     /// oldest first, each by the walk its insertion would have taken then: down from the root by
     /// memcmp to a leaf, then `rb_insert_color()`. The walks then met no chain and no stale node,
-    /// and the nodes linked before each are the same, so they compare the same pages (frames
-    /// freed since are held, bytes intact) and end in the same places.
+    /// and the nodes linked before each are the same, so they compare the same pages (no KSM page
+    /// has been freed since: the first to be freed links them first) and end in the same places.
     @inline(__always) func linkStableNodes() {
         if ksm.hasUnlinkedNodes { linkUnlinkedStableNodes() }
     }
@@ -410,7 +409,7 @@ extension SimulatedKernel {
             rbInsert(node, parent: parent, left: left)
             node = next
         }
-        store.releaseHeldFrames()
+        store.ksmPagesAwaitLinking = false
     }
 
     /// The nodes waiting to be linked, oldest first (for checks and tests).

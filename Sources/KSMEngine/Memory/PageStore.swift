@@ -34,19 +34,12 @@ public final class PageStore {
     /// next touches them, as the kernel does.
     var freedKSMPages: [(node: Int32, page: PageHandle)] = []
 
-    /// While set, a freed KSM page's frame is held back from reuse, bytes intact: stable nodes
-    /// added without walking the tree are still to be linked into it by comparing pages
-    /// (`SimulatedKernel.linkStableNodes()`), and the walks they stand for ran before the free.
-    var holdFreedKSMFrames = false
-    /// The frames held back.
-    private(set) var heldFrames: [PageHandle] = []
-
-    /// Lets the held frames be reused, and holds no more.
-    func releaseHeldFrames() {
-        freeList.append(contentsOf: heldFrames)
-        heldFrames = []
-        holdFreedKSMFrames = false
-    }
+    /// While set, freeing a KSM page first calls ``beforeFreeingKSMPage``: stable nodes added
+    /// without walking the tree are still to be linked into it by comparing pages
+    /// (`SimulatedKernel.linkStableNodes()`), and that must happen while every KSM page's bytes
+    /// are the ones their walks would have compared. The callee clears it.
+    var ksmPagesAwaitLinking = false
+    var beforeFreeingKSMPage: () -> Void = {}
 
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
@@ -68,7 +61,8 @@ public final class PageStore {
         }
         let h = PageHandle(mapCount.count)
         if Int(h) >> Self.chunkShift >= chunks.count {
-            chunks.append(Self.allocateContents(byteCount: Self.chunkPages * Self.pageSize, huge: chunks.count >= Self.smallChunks))
+            chunks.append(
+                Self.allocateContents(byteCount: Self.chunkPages * Self.pageSize, huge: chunks.count >= Self.smallChunks))
         }
         mapCount.append(1)
         ksmNode.append(Self.notKSM)
@@ -89,15 +83,12 @@ public final class PageStore {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
-            livePages -= 1
             if ksmNode[Int(page)] >= 0 {
+                if ksmPagesAwaitLinking { beforeFreeingKSMPage() }
                 freedKSMPages.append((ksmNode[Int(page)], page))
-                if holdFreedKSMFrames {
-                    heldFrames.append(page)
-                    return
-                }
             }
             freeList.append(page)
+            livePages -= 1
         }
     }
 
