@@ -46,6 +46,10 @@ struct HostKernelBenchmarkTests {
 
     @Test(arguments: [0.0, 0.5])
     func countersAndContentsMatchTheSimulator(_ ratio: Double) throws {
+        try HostKernel.withKnobTestLock { try benchmark(ratio) }
+    }
+
+    private func benchmark(_ ratio: Double) throws {
         let before = knobValues()
         let r = try HostKernelBenchmark(pages: 2048, duplicateRatio: ratio).run()
         #expect(r.contentsMatch)

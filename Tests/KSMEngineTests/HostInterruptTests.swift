@@ -40,6 +40,10 @@ struct HostInterruptTests {
 
     @Test(arguments: [SIGINT, SIGTERM])
     func interruptedRunRestoresKnobs(signal sig: Int32) throws {
+        try HostKernel.withKnobTestLock { try interruptRun(signal: sig) }
+    }
+
+    private func interruptRun(signal sig: Int32) throws {
         guard let dir = HostKernelBackend.executableDirectory(), access(dir + "/ksmd-sim", X_OK) == 0 else {
             Issue.record("ksmd-sim is not built next to the tests (run `swift build --build-tests`)")
             return

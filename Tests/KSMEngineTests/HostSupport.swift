@@ -8,6 +8,22 @@ enum HostKernel {
     static var available: Bool { geteuid() == 0 && access("/sys/kernel/mm/ksm", F_OK) == 0 }
     /// The trait's comment, shown where the tests are skipped.
     static let skipReason: Comment = "needs root and /sys/kernel/mm/ksm: the comparison with the host kernel is skipped"
+
+    /// Runs `body` holding a lock of the tests' own (not the runners' host lock, which a runner
+    /// takes and lets go during the test): tests that leave a knob changed between runs
+    /// (`HostInterruptTests`) and tests that compare the knobs before and after a run
+    /// (`HostKernelBenchmarkTests`) hold it, so that neither sees the other's change.
+    static func withKnobTestLock<R>(_ body: () throws -> R) rethrows -> R {
+        let fd = open("/run/lock/ksmd-sim-knob-tests.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        defer {
+            if fd >= 0 {
+                flock(fd, LOCK_UN)
+                close(fd)
+            }
+        }
+        return try body()
+    }
 }
 
 /// The package's root directory (this file is Tests/KSMEngineTests/HostSupport.swift).

@@ -39,7 +39,7 @@ public struct BareHashBenchmark: Sendable {
         // The same kind of memory as the simulator's page store (huge pages past a few MiB).
         let bytes = (pages * pageBytes + (2 << 20) - 1) / (2 << 20) * (2 << 20)
         let base = PageStore.allocateContents(byteCount: bytes, huge: pages > PageStore.smallChunks * PageStore.chunkPages)
-        defer { base.deallocate() }
+        defer { PageStore.deallocateContents(base, byteCount: bytes) }
         let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)
         for i in 0..<pages {
             workload.fill(UnsafeMutableRawBufferPointer(start: base + i * pageBytes, count: pageBytes), page: i)

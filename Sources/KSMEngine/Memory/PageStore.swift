@@ -47,7 +47,7 @@ public final class PageStore {
     public init() {}
 
     deinit {
-        for c in chunks { c.deallocate() }
+        for c in chunks { Self.deallocateContents(c, byteCount: Self.chunkPages * Self.pageSize) }
     }
 
     /// Allocates a page with a reference count of one; its contents are undefined until written.
@@ -96,17 +96,31 @@ public final class PageStore {
     /// thousands) do not zero 2 MiB for a few pages.
     static let smallChunks = 8
 
-    /// Memory for page contents, aligned to 2 MiB; with `huge`, advised for transparent huge pages
+    /// Memory for page contents: `byteCount` bytes (a multiple of 2 MiB) of their own anonymous
+    /// mapping, aligned to 2 MiB and zero-filled; with `huge`, advised for transparent huge pages
     /// (`MADV_HUGEPAGE`; this machine's THP mode is `madvise`). Simulated pages are read in scan
     /// order and at random: with 4 KiB mappings, gigabytes of them cost a TLB miss per page and a
     /// fault per 4 KiB when first written, which made large runs slower per page than small ones.
-    /// The contents are the same either way; the advice is dropped silently where unsupported.
+    /// A mapping of its own goes back to the system when freed (``deallocateContents(_:byteCount:)``),
+    /// where the allocator's heap would keep it. The contents are the same either way.
     static func allocateContents(byteCount: Int, huge: Bool) -> UnsafeMutableRawPointer {
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 2 << 20)
-        #if canImport(Glibc)
-            if huge { _ = madvise(memory, byteCount, MADV_HUGEPAGE) }
-        #endif
+        let align = 2 << 20
+        precondition(byteCount > 0 && byteCount % align == 0, "page memory comes in 2 MiB units")
+        guard let raw = mmap(nil, byteCount + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            raw != MAP_FAILED
+        else { fatalError("out of memory for page contents (\(byteCount) bytes)") }
+        let start = (Int(bitPattern: raw) + align - 1) & ~(align - 1)
+        let head = start - Int(bitPattern: raw)
+        if head > 0 { munmap(raw, head) }
+        if align - head > 0 { munmap(UnsafeMutableRawPointer(bitPattern: start + byteCount), align - head) }
+        let memory = UnsafeMutableRawPointer(bitPattern: start)!
+        if huge { _ = madvise(memory, byteCount, MADV_HUGEPAGE) }
         return memory
+    }
+
+    /// Returns memory from ``allocateContents(byteCount:huge:)`` to the system.
+    static func deallocateContents(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
+        munmap(memory, byteCount)
     }
 
     /// The address of a page's 4096 bytes; valid while the page is allocated.
