@@ -26,6 +26,11 @@ import Testing
                 #expect(k.invariantViolations().isEmpty)
             }
         ).map { $0.json.serialized() }
+        return Run(reports: reports, tree: Self.tree(k), deferred: deferred)
+    }
+
+    /// The stable tree with every node linked, in order, node by node; the invariants must hold.
+    static func tree(_ k: SimulatedKernel) -> [[Int32]] {
         var tree: [[Int32]] = []
         func walk(_ n: Int32) {
             guard n >= 0 else { return }
@@ -36,7 +41,7 @@ import Testing
         }
         walk(k.linkedStableRoot)
         #expect(k.invariantViolations().isEmpty)
-        return Run(reports: reports, tree: tree, deferred: deferred)
+        return tree
     }
 
     /// Where two runs differ, briefly; `nil` when they do not.
@@ -126,17 +131,7 @@ import Testing
             _ = try k.mmap(p, at: 5000, pages: 1000, prot: .readWrite, .privateAnonymous)
             try k.write(p, at: 5000, pages: 1000) { i, page in contents(page, 20_000 + i) }
             try k.runKSMD(fullScans: 2)
-            var tree: [[Int32]] = []
-            func walk(_ n: Int32) {
-                guard n >= 0 else { return }
-                let node = k.ksm.nodes[Int(n)]
-                walk(node.rbLeft)
-                tree.append([n, node.rbLeft, node.rbRight, node.rbParent, node.rbRed ? 1 : 0])
-                walk(node.rbRight)
-            }
-            walk(k.linkedStableRoot)
-            #expect(k.invariantViolations().isEmpty)
-            return (k.ksmCounters, tree, waited)
+            return (k.ksmCounters, Self.tree(k), waited)
         }
         let lazy = try run(defer: true)
         let eager = try run(defer: false)
