@@ -21,6 +21,8 @@ import Testing
         // pages, which cancel.
         #expect(a.checksum != 0)
         #expect(b.checksum == 0)
+        // No pages: nothing hashed, and no crash (the memory comes in 2 MiB units).
+        #expect(BareHashBenchmark(pages: 0, duplicateRatio: 0).run().checksum == 0)
     }
 }
 

@@ -37,7 +37,7 @@ public struct BareHashBenchmark: Sendable {
     public func run() -> Result {
         let pageBytes = PageStore.pageSize
         // The same kind of memory as the simulator's page store (huge pages past a few MiB).
-        let bytes = (pages * pageBytes + (2 << 20) - 1) / (2 << 20) * (2 << 20)
+        let bytes = max(1, (pages * pageBytes + (2 << 20) - 1) / (2 << 20)) * (2 << 20)
         let base = PageStore.allocateContents(byteCount: bytes, huge: pages > PageStore.smallChunks * PageStore.chunkPages)
         defer { PageStore.deallocateContents(base, byteCount: bytes) }
         let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)

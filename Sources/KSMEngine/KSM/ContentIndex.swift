@@ -9,7 +9,8 @@ import CXXHash
 /// a tag and the item. A slot whose tag matches is confirmed against the item's full key by the
 /// caller (through `keyOf`), so a slot costs 8 bytes, not 12 or 16. The home slot is taken from the
 /// tag too, so moving slots (removal, growth) never reads an item's key: only a search whose tag
-/// matches touches the items.
+/// matches touches the items. (Keys with the same home slot already agree in the tag's low bits, so
+/// between them the tag tells apart the remaining 32 - log2(capacity) bits.)
 /// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
 /// the probe sequence back, so there are no tombstones and searches stay short.
 final class ContentIndex {

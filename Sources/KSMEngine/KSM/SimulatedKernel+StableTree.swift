@@ -126,6 +126,7 @@ extension SimulatedKernel {
     /// Turns regular node `dup` into the first dup of a new chain that takes its place in the
     /// tree (`alloc_stable_node_chain()`).
     func allocStableNodeChain(_ dup: Int32) -> Int32 {
+        linkStableNodes()  // no chain while nodes wait to be linked
         let chain = allocStableNode(.chain)
         ksm.nodes[Int(chain)].pruneTime = ksm.clockMillis
         ksm.stableNodeChains += 1
