@@ -6,7 +6,8 @@ import Glibc
 /// page of ``ScanBenchmark``'s contents, nothing else: no page table, no index, no comparison.
 ///
 /// The pages are the benchmark's own (same count, same bytes, one contiguous allocation of the page
-/// store's kind of memory), so the memory traffic is the scan's; each pass hashes every page once, and the median pass is reported.
+/// store's kind of memory), so the memory traffic is the scan's; each pass hashes every page once,
+/// and the median pass is reported.
 /// `ksmd-sim bench` prints a steady scan as a fraction of it.
 public struct BareHashBenchmark: Sendable {
     public var pages: Int
@@ -36,8 +37,8 @@ public struct BareHashBenchmark: Sendable {
     /// - Complexity: O(`pages` × `passes`); `pages` × 4 KiB of memory while it runs.
     public func run() -> Result {
         let pageBytes = PageStore.pageSize
-        // The same kind of memory as the simulator's page store (huge pages past a few MiB).
-        let bytes = max(1, (pages * pageBytes + (2 << 20) - 1) / (2 << 20)) * (2 << 20)
+        // The same kind of memory as the simulator's page store (huge pages past its small chunks).
+        let bytes = pages * pageBytes
         let base = PageStore.allocateContents(byteCount: bytes, huge: pages > PageStore.smallChunks * PageStore.chunkPages)
         defer { PageStore.deallocateContents(base, byteCount: bytes) }
         let workload = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio)

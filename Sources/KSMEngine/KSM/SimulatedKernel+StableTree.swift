@@ -343,7 +343,6 @@ extension SimulatedKernel {
             ksm.nodes[Int(node)].rbLeft = -1
             if ksm.lastUnlinked >= 0 { ksm.nodes[Int(ksm.lastUnlinked)].rbLeft = node } else { ksm.firstUnlinked = node }
             ksm.lastUnlinked = node
-            store.ksmPagesAwaitLinking = true
             return node
         } else {
             descent = descend(kpage, prune: false)
@@ -410,7 +409,6 @@ extension SimulatedKernel {
             rbInsert(node, parent: parent, left: left)
             node = next
         }
-        store.ksmPagesAwaitLinking = false
     }
 
     /// The nodes waiting to be linked, oldest first (for checks and tests).

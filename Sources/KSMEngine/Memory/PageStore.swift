@@ -34,11 +34,10 @@ public final class PageStore {
     /// next touches them, as the kernel does.
     var freedKSMPages: [(node: Int32, page: PageHandle)] = []
 
-    /// While set, freeing a KSM page first calls ``beforeFreeingKSMPage``: stable nodes added
-    /// without walking the tree are still to be linked into it by comparing pages
-    /// (`SimulatedKernel.linkStableNodes()`), and that must happen while every KSM page's bytes
-    /// are the ones their walks would have compared. The callee clears it.
-    var ksmPagesAwaitLinking = false
+    /// Called before a KSM page with a stable node is freed: stable nodes added without walking the
+    /// tree may still have to be linked into it by comparing pages
+    /// (`SimulatedKernel.linkStableNodes()`), which must happen while every KSM page's bytes are the
+    /// ones their walks would have compared.
     var beforeFreeingKSMPage: () -> Void = {}
 
     /// Records that page contents are about to change.
@@ -84,7 +83,7 @@ public final class PageStore {
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
             if ksmNode[Int(page)] >= 0 {
-                if ksmPagesAwaitLinking { beforeFreeingKSMPage() }
+                beforeFreeingKSMPage()
                 freedKSMPages.append((ksmNode[Int(page)], page))
             }
             freeList.append(page)
@@ -96,16 +95,16 @@ public final class PageStore {
     /// thousands) do not zero 2 MiB for a few pages.
     static let smallChunks = 8
 
-    /// Memory for page contents: `byteCount` bytes (a multiple of 2 MiB) of their own anonymous
-    /// mapping, aligned to 2 MiB and zero-filled; with `huge`, advised for transparent huge pages
+    /// Memory for page contents: `byteCount` bytes, rounded up to whole 2 MiB, in an anonymous
+    /// mapping of their own, aligned to 2 MiB and zero-filled; with `huge`, advised for transparent huge pages
     /// (`MADV_HUGEPAGE`; this machine's THP mode is `madvise`). Simulated pages are read in scan
     /// order and at random: with 4 KiB mappings, gigabytes of them cost a TLB miss per page and a
     /// fault per 4 KiB when first written, which made large runs slower per page than small ones.
     /// A mapping of its own goes back to the system when freed (``deallocateContents(_:byteCount:)``),
     /// where the allocator's heap would keep it. The contents are the same either way.
-    static func allocateContents(byteCount: Int, huge: Bool) -> UnsafeMutableRawPointer {
-        let align = 2 << 20
-        precondition(byteCount > 0 && byteCount % align == 0, "page memory comes in 2 MiB units")
+    static func allocateContents(byteCount requested: Int, huge: Bool) -> UnsafeMutableRawPointer {
+        let align = contentsUnit
+        let byteCount = contentsBytes(requested)
         guard let raw = mmap(nil, byteCount + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
             raw != MAP_FAILED
         else { fatalError("out of memory for page contents (\(byteCount) bytes)") }
@@ -118,9 +117,16 @@ public final class PageStore {
         return memory
     }
 
-    /// Returns memory from ``allocateContents(byteCount:huge:)`` to the system.
+    /// Returns memory from ``allocateContents(byteCount:huge:)`` (of the same `byteCount`) to the
+    /// system.
     static func deallocateContents(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
-        munmap(memory, byteCount)
+        munmap(memory, contentsBytes(byteCount))
+    }
+
+    /// Page memory comes in 2 MiB units (one transparent huge page).
+    private static let contentsUnit = 2 << 20
+    private static func contentsBytes(_ requested: Int) -> Int {
+        max(1, (requested + contentsUnit - 1) / contentsUnit) * contentsUnit
     }
 
     /// The address of a page's 4096 bytes; valid while the page is allocated.

@@ -399,10 +399,6 @@ extension SimulatedKernel {
             if node.kind != .regular { out.append("unlinked stable node \(n) is a \(node.kind)") }
             if node.rbParent != -1 || node.rbRight != -1 { out.append("unlinked stable node \(n) has tree links") }
         }
-        if unlinked.isEmpty == store.ksmPagesAwaitLinking {
-            out.append(
-                "\(unlinked.count) stable nodes wait to be linked, but the page store's flag is \(store.ksmPagesAwaitLinking)")
-        }
         for (i, n) in ksm.nodes.enumerated() where (n.kind == .regular || n.kind == .chain) && !inTree[i] {
             out.append("stable node \(i) (\(n.kind)) is not in the stable tree")
         }
