@@ -92,7 +92,7 @@ import Testing
     @Test func aSnapshotOfKnownPagesConvergesToTheKernelsCounters() throws {
         let snapshot = KSMSnapshot(rules: .linux6_17, memoryBudgetPages: 1 << 16)
         let layout = try snapshot.addProcess(vmaPages: [40, 24])
-        #expect(snapshot.kernel.vmas(layout.pid).count == 2)  // the gap keeps them apart
+        #expect(try snapshot.kernel.vmas(layout.pid).count == 2)  // the gap keeps them apart
         let pages = Self.knownPages()
         try pages.withUnsafeBytes { all in
             try snapshot.write(layout.pid, at: layout.starts[0], UnsafeRawBufferPointer(rebasing: all[0..<(40 * 4096)]))
@@ -106,7 +106,7 @@ import Testing
             [c.counters.pagesShared, c.counters.pagesSharing, c.counters.pagesUnshared, c.counters.ksmZeroPages] == [
                 5, 43, 16, 0,
             ])
-        #expect(snapshot.kernel.ksmStat(layout.pid).mergingPages == 48)
+        #expect(try snapshot.kernel.ksmStat(layout.pid).mergingPages == 48)
     }
 
     @Test func anEmptySnapshotNeedsNoScan() throws {

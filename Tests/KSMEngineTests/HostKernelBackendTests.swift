@@ -184,7 +184,7 @@ struct HostKernelBackendTests {
         let p = k.spawn()
         try k.setHeapSize(p, pages: 5)
         for pages in [3, 1, 7, 2, SimulatedKernel.windowPages - SimulatedKernel.heapRegion.upperBound - 12, 4, 5, 1 << 19, 2] {
-            let used = k.vmas(p).map(\.range)
+            let used = try k.vmas(p).map(\.range)
             let expected = HostKernelBackend.topDownGap(used, pages: pages)
             let got = try? k.mmap(p, at: nil, pages: pages, prot: .read, .privateAnonymous)
             #expect(got == expected, "\(pages) pages")

@@ -129,18 +129,18 @@ import Testing
         try k.runKSMD(fullScans: 2)
         #expect(k.ksmCounters.pagesSharing == 3)
         try k.setMemoryMerge(p, false)
-        #expect(!k.memoryMerge(p) && !k.ksmStat(p).mergeable)
-        #expect(k.ksmKilobytes(p, k.vmas(p)[0]) == 0)
+        #expect(try !k.memoryMerge(p) && !k.ksmStat(p).mergeable)
+        #expect(try k.ksmKilobytes(p, k.vmas(p)[0]) == 0)
     }
 
     @Test func test_prctl_fork_and_exec() throws {
         let k = SimulatedKernel()
         let p = k.spawn()
         try k.setMemoryMerge(p, true)
-        let child = k.fork(p)
-        #expect(k.memoryMerge(child) && k.isKSMRegistered(child))
-        k.exec(child)
-        #expect(k.memoryMerge(child) && k.isKSMRegistered(child))
+        let child = try k.fork(p)
+        #expect(try k.memoryMerge(child) && k.isKSMRegistered(child))
+        try k.exec(child)
+        #expect(try k.memoryMerge(child) && k.isKSMRegistered(child))
     }
 
     @Test func test_fork_ksm_merging_page_count() throws {
@@ -150,12 +150,12 @@ import Testing
         try k.madvise(p, at: 0, pages: 4, advice: .mergeable)
         try fill(k, p, at: 0, pages: 4)
         try k.runKSMD(fullScans: 2)
-        #expect(k.ksmStat(p).mergingPages == 4)
-        let child = k.fork(p)
-        #expect(k.ksmStat(child).mergingPages == 0 && k.ksmStat(child).rmapItems == 0)
+        #expect(try k.ksmStat(p).mergingPages == 4)
+        let child = try k.fork(p)
+        #expect(try k.ksmStat(child).mergingPages == 0 && k.ksmStat(child).rmapItems == 0)
         // The child's mappings of the KSM page are appended when ksmd visits them.
         try k.runKSMD(fullScans: 1)
-        #expect(k.ksmStat(child).mergingPages == 4)
+        #expect(try k.ksmStat(child).mergingPages == 4)
         #expect(k.ksmCounters.pagesShared == 1 && k.ksmCounters.pagesSharing == 7)
     }
 
@@ -167,15 +167,15 @@ import Testing
         try k.madvise(p, at: 0, pages: 8, advice: .mergeable)
         try fill(k, p, at: 0, pages: 8, byte: 0)
         try k.runKSMD(fullScans: 2)
-        #expect(k.ksmCounters.ksmZeroPages == 8 && k.ksmStat(p).zeroPages == 8)
+        #expect(try k.ksmCounters.ksmZeroPages == 8 && k.ksmStat(p).zeroPages == 8)
         // Unmerging one page, then writing another, then unmapping one: each leaves the count.
         try k.madvise(p, at: 0, pages: 1, advice: .unmergeable)
         try fill(k, p, at: 1, pages: 1, byte: 1)
         try k.munmap(p, at: 2, pages: 1)
-        #expect(k.ksmCounters.ksmZeroPages == 5 && k.ksmStat(p).zeroPages == 5)
+        #expect(try k.ksmCounters.ksmZeroPages == 5 && k.ksmStat(p).zeroPages == 5)
         #expect(throws: Errno.ENOMEM) { try k.madvise(p, at: 0, pages: 8, advice: .unmergeable) }  // the hole
         #expect(k.ksmCounters.ksmZeroPages == 0)
-        #expect(k.withPage(p, 3) { $0.allSatisfy { $0 == 0 } } == true)
+        #expect(try k.withPage(p, 3) { $0.allSatisfy { $0 == 0 } } == true)
     }
 
     @Test func test_unmerge_discarded() throws {
@@ -188,35 +188,35 @@ import Testing
         // Discard the KSM pages, then unmerge: nothing to break, and nothing fails.
         try k.madvise(p, at: 0, pages: 4, advice: .dontNeed)
         try k.madvise(p, at: 0, pages: 4, advice: .unmergeable)
-        #expect(k.ksmKilobytes(p, k.vmas(p)[0]) == 0)
+        #expect(try k.ksmKilobytes(p, k.vmas(p)[0]) == 0)
         try k.runKSMD(fullScans: 1)
-        #expect(k.ksmCounters.pagesShared == 0 && k.ksmCounters.pagesSharing == 0 && k.ksmStat(p).rmapItems == 0)
+        #expect(try k.ksmCounters.pagesShared == 0 && k.ksmCounters.pagesSharing == 0 && k.ksmStat(p).rmapItems == 0)
     }
 
     @Test func test_prctl_fork() throws {
         let k = SimulatedKernel()
         let p = k.spawn()
         try k.setMemoryMerge(p, true)
-        let child = k.fork(p)
-        #expect(k.memoryMerge(child))
+        let child = try k.fork(p)
+        #expect(try k.memoryMerge(child))
         try k.mmap(child, at: 0, pages: 2, prot: .readWrite, .privateAnonymous)
         try fill(k, child, at: 0, pages: 2)
         try k.runKSMD(fullScans: 2)
-        #expect(k.ksmStat(child).mergingPages == 2)
+        #expect(try k.ksmStat(child).mergingPages == 2)
     }
 
     @Test func test_prctl_fork_exec() throws {
         let k = SimulatedKernel()
         let p = k.spawn()
         try k.setMemoryMerge(p, true)
-        let child = k.fork(p)
-        k.exec(child)
-        #expect(k.memoryMerge(child))
+        let child = try k.fork(p)
+        try k.exec(child)
+        #expect(try k.memoryMerge(child))
         try k.mmap(child, at: 0, pages: 4, prot: .readWrite, .privateAnonymous)
-        #expect(k.vmas(child)[0].flags.contains(.mergeable))
+        #expect(try k.vmas(child)[0].flags.contains(.mergeable))
         try fill(k, child, at: 0, pages: 4)
         try k.runKSMD(fullScans: 2)
-        #expect(k.ksmStat(child).mergingPages == 4)
+        #expect(try k.ksmStat(child).mergingPages == 4)
     }
 
     /// tools/testing/selftests/mm/merge.c, `ksm_merge`: with PR_SET_MEMORY_MERGE, a new mapping
@@ -227,15 +227,15 @@ import Testing
         let p = k.spawn()
         try k.mmap(p, at: 1, pages: 1, prot: .readWrite, .privateAnonymous)
         try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
-        #expect(k.vmas(p).map(\.range) == [1..<3])
+        #expect(try k.vmas(p).map(\.range) == [1..<3])
         try k.munmap(p, at: 2, pages: 1)
         try k.setMemoryMerge(p, true)
         try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
-        #expect(k.vmas(p).map(\.range) == (rules == .linux6_17 ? [1..<3] : [1..<2, 2..<3]))
+        #expect(try k.vmas(p).map(\.range) == (rules == .linux6_17 ? [1..<3] : [1..<2, 2..<3]))
         try k.munmap(p, at: 1, pages: 2)
         try k.mmap(p, at: 1, pages: 1, prot: .readWrite, .privateAnonymous)
         try k.mmap(p, at: 2, pages: 1, prot: .readWrite, .privateAnonymous)
-        #expect(k.vmas(p).count == (rules == .linux6_17 ? 1 : 2))
+        #expect(try k.vmas(p).count == (rules == .linux6_17 ? 1 : 2))
     }
 
     @Test func maxPageSharingFormsChains() throws {
@@ -250,17 +250,17 @@ import Testing
         try k.mmap(p, at: 0, pages: 8, prot: .readWrite, .privateAnonymous)
         try k.madvise(p, at: 0, pages: 8, advice: .mergeable)
         try fill(k, p, at: 0, pages: 8)
-        let before = k.contentDigest(p)
+        let before = try k.contentDigest(p)
         try k.runKSMD(fullScans: 3)
         #expect(k.ksmCounters.pagesSharing == 7)
-        #expect(throws: Errno.EBUSY) { try k.setKSMKnob("max_page_sharing", .int(10)) }
+        #expect { try k.setKSMKnob("max_page_sharing", .int(10)) } throws: { ($0 as? KnobError)?.errno == .EBUSY }
         try k.setKSMKnob("run", .int(2))
         let c = k.ksmCounters
-        #expect(c.pagesShared == 0 && c.pagesSharing == 0 && c.fullScans == 0 && k.ksmStat(p).rmapItems == 0)
-        #expect(k.isKSMRegistered(p) && k.contentDigest(p) == before)
+        #expect(try c.pagesShared == 0 && c.pagesSharing == 0 && c.fullScans == 0 && k.ksmStat(p).rmapItems == 0)
+        #expect(try k.isKSMRegistered(p) && k.contentDigest(p) == before)
         try k.setKSMKnob("max_page_sharing", .int(10))
-        #expect(throws: Errno.EINVAL) { try k.setKSMKnob("run", .int(3)) }
-        #expect(throws: Errno.EINVAL) { try k.setKSMKnob("max_page_sharing", .int(1)) }
+        #expect { try k.setKSMKnob("run", .int(3)) } throws: { ($0 as? KnobError)?.errno == .EINVAL }
+        #expect { try k.setKSMKnob("max_page_sharing", .int(1)) } throws: { ($0 as? KnobError)?.errno == .EINVAL }
     }
 
     @Test func smartScanSkipSchedule() throws {
@@ -291,13 +291,13 @@ import Testing
         try k.setMemoryMerge(p, true)
         try k.runKSMD(fullScans: 2)
         #expect(k.ksmCounters.fullScans == 1)
-        #expect(!k.isKSMRegistered(p) && k.memoryMerge(p))
+        #expect(try !k.isKSMRegistered(p) && k.memoryMerge(p))
         // A new mapping is flagged and registers the process again (ksm_vma_flags()).
         try k.mmap(p, at: 0, pages: 2, prot: .readWrite, .privateAnonymous)
-        #expect(k.isKSMRegistered(p))
+        #expect(try k.isKSMRegistered(p))
         try fill(k, p, at: 0, pages: 2)
         try k.runKSMD(fullScans: 2)
-        #expect(k.vmas(p)[0].flags.contains(.mergeable) && k.ksmCounters.pagesSharing == 1)
+        #expect(try k.vmas(p)[0].flags.contains(.mergeable) && k.ksmCounters.pagesSharing == 1)
     }
 }
 

@@ -88,13 +88,13 @@ import Testing
         k.ksm.stableNodeDups += 1
         #expect(k.invariantViolations().contains { $0.hasPrefix("stable_node_dups") })
         k.ksm.stableNodeDups -= 1
-        k.mm(k.processIDs[0]).ksmMergingPages += 1
+        try k.mm(k.processIDs[0]).ksmMergingPages += 1
         #expect(k.invariantViolations().contains { $0.contains("ksm_merging_pages") })
     }
 
     @Test func aLeakedPageReferenceIsFound() throws {
         let k = try Self.mergedKernel().kernel
-        let h = k.mm(k.processIDs[0]).pageTable[0]
+        let h = try k.mm(k.processIDs[0]).pageTable[0]
         k.store.retain(h)
         #expect(k.invariantViolations().contains { $0.hasPrefix("page \(h): map count") })
     }
@@ -129,7 +129,7 @@ import Testing
         #expect(model.expectedPage(process: "a", page: 2) == [UInt8](repeating: 7, count: 4096))
         // One byte of the KSM page changes: all four pages read it.
         let k = backend.kernel
-        let h = k.mm(backend.pid("a")!).pageTable[0]
+        let h = try k.mm(backend.pid("a")!).pageTable[0]
         #expect(k.store.isKSM(h))
         k.store.bytes(h).storeBytes(of: 8, as: UInt8.self)
         let d = model.differences(from: backend, processes: ["a"])

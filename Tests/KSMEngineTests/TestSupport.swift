@@ -1,8 +1,8 @@
 @testable import KSMEngine
 
 /// A compact description of a process's VMAs: "start-end flags" per VMA.
-func layout(_ k: SimulatedKernel, _ p: ProcessID) -> [String] {
-    k.vmas(p).map { "\($0.start)-\($0.end) \($0.flags.mnemonics.joined(separator: " "))" }
+func layout(_ k: SimulatedKernel, _ p: ProcessID) throws -> [String] {
+    try k.vmas(p).map { "\($0.start)-\($0.end) \($0.flags.mnemonics.joined(separator: " "))" }
 }
 
 /// Runs scenario text on the simulator and returns its reports.

@@ -153,9 +153,9 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
         let k = forkHolder.kernel!
         benchmark.startMeasurement()
-        let child = k.fork(forkHolder.process)
+        let child = try k.fork(forkHolder.process)
         benchmark.stopMeasurement()
-        k.exit(child)
+        try k.exit(child)
     } setup: {
         let (k, p) = try mergeableProcess(pages: scanPages, duplicateRatio: 0.5)
         try k.runKSMD(fullScans: 2)

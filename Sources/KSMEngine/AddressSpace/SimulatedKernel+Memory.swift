@@ -8,19 +8,23 @@ extension SimulatedKernel {
     /// `PROT_WRITE` (EFAULT standing for the kernel's SIGSEGV). A page that cannot be written stops
     /// the write there with EIO (or EFAULT), keeping the pages written before it, as the kernel's
     /// short write does. A private page shared with another mapping (after fork, or a KSM page) is
-    /// copied first. ENOMEM, before anything is written, when the pages could exceed
-    /// ``memoryBudgetPages``.
+    /// copied first. `pages` 0 writes nothing and succeeds.
+    /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EFAULT`` (`pages` below 0: `write(2)`
+    ///   refuses a count above `SSIZE_MAX` with EFAULT, measured on Linux 6.18); ``Errno/ENOMEM``
+    ///   (the pages could exceed ``memoryBudgetPages``); all before anything is written. Then
+    ///   ``Errno/EIO`` (forced) or ``Errno/EFAULT`` at the first page that cannot be written.
     /// - Complexity: O(pages × (log VMAs + 4 KiB)).
     public func write(
         _ pid: ProcessID, at: Int, pages: Int, forced: Bool = true,
         fill: (Int, UnsafeMutableRawBufferPointer) -> Void
     ) throws(Errno) {
-        let mm = mm(pid)
+        let mm = try mm(pid)
+        guard pages >= 0 else { throw .EFAULT }
         let failure: Errno = forced ? .EIO : .EFAULT
         // Refused before allocating: every page written might need a new one.
         if pages > memoryBudgetPages - store.livePages { throw .ENOMEM }
         store.noteWrite()
-        for n in 0..<max(pages, 0) {
+        for n in 0..<pages {
             let page = at + n
             guard let i = mm.index(containing: page) else { throw failure }
             let f = mm.vmas[i].flags
@@ -90,8 +94,12 @@ extension SimulatedKernel {
 
     /// Calls `body` with the bytes a read of `page` returns (zeros for untouched memory), or returns
     /// `nil` when nothing is mapped there.
-    public func withPage<R>(_ pid: ProcessID, _ page: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
-        let mm = mm(pid)
+    ///
+    /// The bytes are valid only inside `body`; copy them to keep them.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited, else what `body` throws.
+    /// - Complexity: O(log VMAs), plus `body`.
+    public func withPage<R>(_ pid: ProcessID, _ page: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        let mm = try mm(pid)
         guard let i = mm.index(containing: page) else { return nil }
         let h = readablePage(mm, mm.vmas[i], page)
         if h == 0 { return try Self.zeroPage.withUnsafeBytes(body) }
@@ -102,9 +110,10 @@ extension SimulatedKernel {
 
     /// A digest of every mapped page of the window, in address order: XXH3-64 over the sequence of
     /// the pages' XXH3-64 values. Equal memory gives equal digests, here and from the host runner.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
     /// - Complexity: O(mapped pages × 4 KiB).
-    public func contentDigest(_ pid: ProcessID) -> UInt64 {
-        let mm = mm(pid)
+    public func contentDigest(_ pid: ProcessID) throws(Errno) -> UInt64 {
+        let mm = try mm(pid)
         let digest = ContentDigest()
         for v in mm.vmas {
             var page = v.start

@@ -4,13 +4,22 @@ extension SimulatedKernel {
     ///
     /// Decides `VM_MERGEABLE` before or after the attempt to merge with the neighbours as the rule
     /// set says (`can_set_ksm_flags_early()`), then merges like `vma_merge_new_range()`.
-    /// Errors: EINVAL (no pages, negative offset), ENOMEM (above max_map_count, outside the window,
-    /// no room), EEXIST (the fixed range is taken).
+    /// Anonymous mappings ignore `request.offset`, as the kernel does.
+    ///
+    /// The errors are the ones Linux 6.18 gives for the same call, checked in its order (measured
+    /// with `mmap(2)`, a page count standing for a length of `pages * 4096` bytes):
+    /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EINVAL`` (`pages` is 0);
+    ///   ``Errno/ENOMEM`` (`pages` below 0, a length no address space holds; above
+    ///   ``maxMapCount``; a range outside the window; no room); ``Errno/EEXIST`` (the fixed range is
+    ///   taken); ``Errno/EOVERFLOW`` (a file, shmem, DAX or device mapping whose `offset` is below 0
+    ///   or whose `offset + pages` exceeds ``maxFileOffsetPages``); ``Errno/EINVAL`` (a file name
+    ///   mapped before with another backing). Nothing changes when it throws.
     /// - Complexity: O(VMAs).
     @discardableResult
     public func mmap(_ pid: ProcessID, at: Int?, pages: Int, prot: Protection, _ request: MapRequest) throws(Errno) -> Int {
-        let mm = mm(pid)
-        guard pages > 0, request.offset >= 0 else { throw .EINVAL }
+        let mm = try mm(pid)
+        guard pages != 0 else { throw .EINVAL }
+        guard pages > 0 else { throw .ENOMEM }  // PAGE_ALIGN(len) of a "negative" length
         if mm.mapCount > maxMapCount { throw .ENOMEM }
         let start: Int
         if let at {
@@ -20,6 +29,10 @@ extension SimulatedKernel {
         } else {
             guard let s = topDownGap(mm, pages: pages) else { throw .ENOMEM }
             start = s
+        }
+        // file_mmap_ok(): the offset and length must fit the file's largest size.
+        if request.backing != .anonymous {
+            guard request.offset >= 0, request.offset <= Self.maxFileOffsetPages - pages else { throw .EOVERFLOW }
         }
 
         var flags = prot.vmFlags.union([.mayRead, .mayWrite, .mayExec])
@@ -37,7 +50,7 @@ extension SimulatedKernel {
         let object = try object(for: request)
         let proposed = VMA(
             start: start, end: start + pages, flags: flags, object: object,
-            pgoff: object == nil ? start : request.offset, backing: request.backing,
+            pgoff: object == nil ? start : request.backing == .anonymous ? 0 : request.offset, backing: request.backing,
             isAnonymous: object == nil || (!request.shared && request.file == "/dev/zero"))
         if mm.insertMerging(proposed) { return start }
 
@@ -80,12 +93,21 @@ extension SimulatedKernel {
 
     /// Unmaps `[at, at + pages)`; holes are fine.
     ///
-    /// Errors: EINVAL (no pages), ENOMEM (a VMA would be split in three at max_map_count).
+    /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EINVAL`` (`pages` 0 or below, `at`
+    ///   below 0, or a range that leaves the window: `munmap(2)`'s answer for a range outside the
+    ///   address space); ``Errno/ENOMEM`` (a VMA would be split in three at ``maxMapCount``).
+    ///   Nothing changes when it throws.
     /// - Complexity: O(VMAs + pages present).
     public func munmap(_ pid: ProcessID, at: Int, pages: Int) throws(Errno) {
-        guard pages > 0 else { throw .EINVAL }
-        try unmap(mm(pid), at..<(at + pages))
+        let mm = try mm(pid)
+        guard pages > 0, at >= 0, at <= Self.windowPages - pages else { throw .EINVAL }
+        try unmap(mm, at..<(at + pages))
     }
+
+    /// The largest `offset + pages` of a mapping of a file, shmem object or device: the kernel's
+    /// `MAX_LFS_FILESIZE` (2^63 - 1 bytes) in whole pages less one (measured on Linux 6.18:
+    /// `mmap(2)` of one page at page offset 2^51 - 2 works, at 2^51 - 1 it gives EOVERFLOW).
+    public static let maxFileOffsetPages = (1 << 51) - 1
 
     func unmap(_ mm: MM, _ range: Range<Int>) throws(Errno) {
         var i = mm.firstIndex(endingAfter: range.lowerBound)

@@ -5,9 +5,12 @@ extension SimulatedKernel {
     /// Growth needs a free page between the new end and the next VMA; it fails with ENOMEM (the
     /// kernel's brk returns the old break) without changing anything. Under the Linux 6.17 rules the
     /// heap gets `VM_MERGEABLE` before the merge attempt in a merge-any process.
+    /// - Throws: ``Errno/ESRCH`` for a process that was never spawned or has exited; ``Errno/ENOMEM``
+    ///   for a size below 0 or above ``heapRegion``'s, or growth into another mapping or above
+    ///   ``maxMapCount``, with nothing changed.
     /// - Complexity: O(VMAs).
     public func setHeapSize(_ pid: ProcessID, pages: Int) throws(Errno) {
-        let mm = mm(pid)
+        let mm = try mm(pid)
         guard pages >= 0, pages <= Self.heapRegion.count else { throw .ENOMEM }
         let newBrk = Self.heapBase + pages
         let oldBrk = mm.brk
@@ -50,11 +53,12 @@ extension SimulatedKernel {
     /// mappings stay shared), inherits `PR_SET_MEMORY_MERGE` and is registered with ksmd if the
     /// parent is. A VMA with an anon_vma gets a new one linked to its parent's, so that it does not
     /// merge with new neighbours (`anon_vma_fork()`).
+    /// - Returns: The child's process ID.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited; no child is made.
     /// - Complexity: O(VMAs + pages present).
-    public func fork(_ pid: ProcessID) -> ProcessID {
-        let parent = mm(pid)
-        let childPID = spawn()
-        let child = mm(childPID)
+    public func fork(_ pid: ProcessID) throws(Errno) -> ProcessID {
+        let parent = try mm(pid)
+        let (childPID, child) = spawnProcess()
         child.mergeAny = parent.mergeAny
         child.brk = parent.brk
         child.vmas = parent.vmas
@@ -80,8 +84,10 @@ extension SimulatedKernel {
 
     /// Replaces the process's address space with a new, empty one (`execve()`); `PR_SET_MEMORY_MERGE`
     /// is inherited and re-registers the new address space.
-    public func exec(_ pid: ProcessID) {
-        let old = mm(pid)
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    /// - Complexity: O(VMAs + pages present).
+    public func exec(_ pid: ProcessID) throws(Errno) {
+        let old = try mm(pid)
         let new = newMM()
         new.mergeAny = old.mergeAny
         tearDown(old)
@@ -89,9 +95,11 @@ extension SimulatedKernel {
         if new.mergeAny { ksmEnter(new) }
     }
 
-    /// Ends the process, unmapping everything.
-    public func exit(_ pid: ProcessID) {
-        tearDown(mm(pid))
+    /// Ends the process, unmapping everything; its ``ProcessID`` is not reused.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has already exited.
+    /// - Complexity: O(VMAs + pages present).
+    public func exit(_ pid: ProcessID) throws(Errno) {
+        tearDown(try mm(pid))
         processes[pid] = nil
     }
 

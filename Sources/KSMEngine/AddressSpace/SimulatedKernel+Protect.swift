@@ -4,12 +4,16 @@ extension SimulatedKernel {
     /// VMAs are changed one by one, as in `do_mprotect_pkey()`: a hole after the first VMA stops the
     /// walk with ENOMEM and keeps the changes made before it. Making a private mapping writable adds
     /// `VM_ACCOUNT`; making a never-written anonymous VMA read-only drops it.
-    /// Errors: ENOMEM (holes, max_map_count), EACCES (write to a shared mapping that may not).
+    /// `pages` 0 changes nothing and succeeds, as `mprotect(2)` with length 0 does.
+    /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/ENOMEM`` (holes, a range outside the
+    ///   window, `pages` below 0 — the kernel's answer for a length that wraps around —, or
+    ///   ``maxMapCount``); ``Errno/EACCES`` (write to a shared mapping that may not).
     /// - Complexity: O(VMAs in range × VMAs).
     public func mprotect(_ pid: ProcessID, at: Int, pages: Int, prot: Protection) throws(Errno) {
-        let mm = mm(pid)
-        guard pages > 0 else { return }
-        let end = at + pages
+        let mm = try mm(pid)
+        if pages == 0 { return }
+        guard pages > 0, at >= 0 else { throw .ENOMEM }
+        let end = Self.saturatingAdd(at, pages)
         var i = mm.firstIndex(endingAfter: at)
         guard i < mm.vmas.count, mm.vmas[i].start <= at else { throw .ENOMEM }
         var cursor = at
@@ -40,13 +44,20 @@ extension SimulatedKernel {
     ///
     /// `mergeable` sets `VM_MERGEABLE` on the KSM-compatible VMAs in the range (silently ignoring the
     /// others) and registers the process with ksmd; `unmergeable` unshares and clears it; `dontNeed`
-    /// drops the range's anonymous pages. Holes give ENOMEM after the mapped parts were handled; a
-    /// split refused at max_map_count gives EAGAIN.
+    /// drops the range's anonymous pages. `pages` 0 does nothing and succeeds, as `madvise(2)`
+    /// with length 0 does.
+    /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EINVAL`` (`pages` below 0, or `at`
+    ///   below 0 with the range reaching page 0: the kernel's answer for a range that wraps around);
+    ///   ``Errno/ENOMEM`` (holes, after the mapped parts were handled; a range outside the window);
+    ///   ``Errno/EAGAIN`` (a split refused at ``maxMapCount``); ``Errno/EINVAL`` (`dontNeed` on a
+    ///   locked, `VM_PFNMAP` or hugetlb VMA).
     /// - Complexity: O(VMAs in range × VMAs + pages present).
     public func madvise(_ pid: ProcessID, at: Int, pages: Int, advice: Advice) throws(Errno) {
-        let mm = mm(pid)
-        guard pages > 0 else { return }
-        let end = at + pages
+        let mm = try mm(pid)
+        if pages == 0 { return }
+        guard pages > 0 else { throw .EINVAL }
+        let end = Self.saturatingAdd(at, pages)
+        if at < 0 { throw end >= 0 ? .EINVAL : .ENOMEM }
         var start = at
         var unmapped = false
         var i = mm.firstIndex(endingAfter: start)
@@ -93,9 +104,10 @@ extension SimulatedKernel {
     /// `prctl(PR_SET_MEMORY_MERGE)`: on, sets `VM_MERGEABLE` on every compatible VMA in place and
     /// registers the process; off, unshares and clears it on every VMA (also madvised ones), if it
     /// was on.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
     /// - Complexity: O(VMAs + KSM pages).
     public func setMemoryMerge(_ pid: ProcessID, _ on: Bool) throws(Errno) {
-        let mm = mm(pid)
+        let mm = try mm(pid)
         if on {
             guard !mm.mergeAny else { return }
             ksmEnter(mm)

@@ -87,8 +87,10 @@ public final class SimulatedKernel {
     /// Live processes, in creation order.
     public var processIDs: [ProcessID] { processes.keys.sorted() }
 
-    func mm(_ pid: ProcessID) -> MM {
-        guard let mm = processes[pid] else { preconditionFailure("no process \(pid)") }
+    /// The address space of a live process; ESRCH for a process that was never spawned or has
+    /// exited.
+    func mm(_ pid: ProcessID) throws(Errno) -> MM {
+        guard let mm = processes[pid] else { throw .ESRCH }
         return mm
     }
 
@@ -103,27 +105,35 @@ public final class SimulatedKernel {
     }
 
     /// Starts a new process with an empty window.
-    public func spawn() -> ProcessID {
+    public func spawn() -> ProcessID { spawnProcess().pid }
+
+    /// A new process and its address space.
+    func spawnProcess() -> (pid: ProcessID, mm: MM) {
         let pid = ProcessID(nextPID)
         nextPID += 1
-        processes[pid] = newMM()
-        return pid
+        let mm = newMM()
+        processes[pid] = mm
+        return (pid, mm)
     }
 
     /// Whether `pid` is a live process.
     public func exists(_ pid: ProcessID) -> Bool { processes[pid] != nil }
 
-    /// The VMAs of a process's window, in address order.
-    public func vmas(_ pid: ProcessID) -> [VMA] { mm(pid).vmas }
+    /// The VMAs of a process's window, in address order (`/proc/PID/maps`).
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    public func vmas(_ pid: ProcessID) throws(Errno) -> [VMA] { try mm(pid).vmas }
 
-    /// `PR_GET_MEMORY_MERGE`.
-    public func memoryMerge(_ pid: ProcessID) -> Bool { mm(pid).mergeAny }
+    /// `PR_GET_MEMORY_MERGE`: whether the process merges all its compatible VMAs.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    public func memoryMerge(_ pid: ProcessID) throws(Errno) -> Bool { try mm(pid).mergeAny }
 
     /// Whether the process is registered with ksmd (`MMF_VM_MERGEABLE`).
-    public func isKSMRegistered(_ pid: ProcessID) -> Bool { mm(pid).ksmRegistered }
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    public func isKSMRegistered(_ pid: ProcessID) throws(Errno) -> Bool { try mm(pid).ksmRegistered }
 
     /// The heap's end (`brk`), as a page number.
-    public func brk(_ pid: ProcessID) -> Int { mm(pid).brk }
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    public func brk(_ pid: ProcessID) throws(Errno) -> Int { try mm(pid).brk }
 
     // MARK: Objects
 

@@ -70,8 +70,10 @@ public struct ScanBenchmark: Sendable {
     public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
         let k = SimulatedKernel()
         k.scanThreads = threads
-        try k.setKSMKnob("smart_scan", .bool(false))
-        try k.setKSMKnob("pages_to_scan", .int(Int(UInt32.max)))
+        var knobs = k.ksmKnobs
+        knobs.smartScan = false
+        knobs.pagesToScan = Int(UInt32.max)
+        do { try k.setKSMKnobs(knobs) } catch { throw error.errno }
         let p = k.spawn()
         try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
         try k.madvise(p, at: 0, pages: pages, advice: .mergeable)

@@ -118,7 +118,7 @@ public struct KSMEstimator: Sendable {
 
         let c = snapshot.converge(maxFullScans: options.maxFullScans, stableScans: options.stableScans)
         for (i, pid) in simulated.enumerated() {
-            let s = snapshot.kernel.ksmStat(pid)
+            guard let s = try? snapshot.kernel.ksmStat(pid) else { preconditionFailure("a snapshot process exited") }
             processes[i].mergingPages = s.mergingPages
             processes[i].ksmZeroPages = s.zeroPages
             processes[i].rmapItems = s.rmapItems

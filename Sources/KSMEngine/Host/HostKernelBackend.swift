@@ -143,8 +143,15 @@ public final class HostKernelBackend: ScenarioBackend {
 
     // MARK: Steps
 
+    /// Performs one step on the host kernel, through the process's worker.
+    ///
+    /// - Throws: the ``Errno`` the host kernel returns; a ``KnobError`` for a knob it refuses (named
+    ///   with what the simulator's checks say it accepts); a ``ScenarioError`` for a step whose
+    ///   values a scenario file could not hold (``StepAction/validate()``), an unknown process, a
+    ///   dead worker, or a step the host cannot replay.
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
         guard !isShutDown else { throw ScenarioError("the host-kernel backend has been shut down") }
+        try action.validate()
         switch action {
         case .spawn(let name):
             try spawn(name)
@@ -187,15 +194,26 @@ public final class HostKernelBackend: ScenarioBackend {
         case .scan(let n):
             try ksmControl().scan(fullScans: n)
         case .ksmRun(let v):
-            try ksmControl().write("run", "\(v)")
+            try writeKnob(try ksmControl(), "run", "\(v)")
         case .ksmKnobs(let knobs):
             let control = try ksmControl()
-            for k in knobs { try control.write(k.name, k.value.sysfsText) }
+            for k in knobs { try writeKnob(control, k.name, k.value.sysfsText) }
         case .runFor, .mutator:
             throw ScenarioError(
                 "run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
         case .report:
             break
+        }
+    }
+
+    /// Writes a knob; the kernel's refusal as a ``KnobError`` naming what the knob accepts.
+    private func writeKnob(_ control: HostKSMControl, _ name: String, _ value: String) throws(KnobError) {
+        do {
+            try control.write(name, value)
+        } catch {
+            var allowed = KSMKnobs.allowed(name) ?? KSMKnobs.names.joined(separator: ", ")
+            if error == .EBUSY { allowed += ", changed only while no KSM page exists" }
+            throw KnobError(knob: name, value: value, allowed: allowed, errno: error)
         }
     }
 

@@ -61,73 +61,138 @@ extension SimulatedKernel {
 
     // MARK: Knobs
 
-    /// The current knob values.
+    /// The current knob values (`/sys/kernel/mm/ksm`).
     public var ksmKnobs: KSMKnobs { ksm.knobs }
 
-    /// Writes one knob as `echo VALUE > /sys/kernel/mm/ksm/NAME` would, with the kernel's checks:
-    /// EINVAL for values out of range (and pages_to_scan while the advisor runs), EBUSY for
-    /// max_page_sharing and merge_across_nodes while KSM pages exist.
-    public func setKSMKnob(_ name: String, _ value: KnobValue) throws(Errno) {
-        func uint() throws(Errno) -> Int {
-            guard let n = value.integer, n >= 0, n <= Int(UInt32.max) else { throw .EINVAL }
-            return n
+    /// Writes one knob as `echo VALUE > /sys/kernel/mm/ksm/NAME` would, with the kernel's checks.
+    ///
+    /// `run=2` unmerges every KSM page and frees every rmap item and stable node at once;
+    /// `advisor_mode` resets `pages_to_scan` as `set_advisor_defaults()` does. Nothing changes
+    /// when it throws.
+    /// - Throws: ``KnobError`` naming the knob, the value and what it accepts, with the kernel's
+    ///   errno: ``Errno/EINVAL`` (out of range, a word for a number, `pages_to_scan` while
+    ///   `advisor_mode` is `scan-time`), ``Errno/EBUSY`` (`max_page_sharing` or
+    ///   `merge_across_nodes` changed while KSM pages exist), ``Errno/ENOENT`` (no such knob; the
+    ///   error lists those that exist).
+    public func setKSMKnob(_ name: String, _ value: KnobValue) throws(KnobError) {
+        guard let allowed = KSMKnobs.allowed(name) else {
+            throw KnobError(
+                knob: name, value: value.sysfsText, allowed: KSMKnobs.names.joined(separator: ", "), errno: .ENOENT)
         }
-        func bool() throws(Errno) -> Bool {
-            guard let n = value.integer, n == 0 || n == 1 else { throw .EINVAL }
-            return n == 1
+        func refused(_ errno: Errno = .EINVAL, _ text: String = allowed) -> KnobError {
+            KnobError(knob: name, value: value.sysfsText, allowed: text, errno: errno)
         }
+        if name == "advisor_mode" {
+            guard case .word(let w) = value, KSMKnobs.advisorModes.contains(w) else { throw refused() }
+            setAdvisor(w == "scan-time")
+            return
+        }
+        guard let v = value.integer, let range = KSMKnobs.ranges[name], range.contains(v) else { throw refused() }
+        /// Whether a knob that needs an empty stable tree may change (`ksm_pages_shared` 0 and
+        /// `remove_all_stable_nodes()` done).
+        func stableTreeEmptied() -> Bool { ksm.pagesShared == 0 && removeAllStableNodes() }
+        let whileNoKSMPages = "\(allowed), changed only while no KSM page exists (pages_shared is \(ksm.pagesShared))"
         switch name {
         case "run":
-            let v = try uint()
-            guard v <= 2 else { throw .EINVAL }
             if ksm.knobs.run != v {
                 ksm.knobs.run = v
                 if v & 2 != 0 { unmergeAndRemoveAllRmapItems() }
             }
         case "pages_to_scan":
-            guard !ksm.knobs.advisorScanTime else { throw .EINVAL }
-            ksm.knobs.pagesToScan = try uint()
-        case "sleep_millisecs": ksm.knobs.sleepMillisecs = try uint()
+            guard !ksm.knobs.advisorScanTime else { throw refused(.EINVAL, "\(allowed) while advisor_mode is none") }
+            ksm.knobs.pagesToScan = v
+        case "sleep_millisecs": ksm.knobs.sleepMillisecs = v
         case "max_page_sharing":
-            guard let v = value.integer, v >= 2, v <= Int(Int32.max) else { throw .EINVAL }
             if v == ksm.knobs.maxPageSharing { return }
-            if ksm.pagesShared != 0 || !removeAllStableNodes() { throw .EBUSY }
+            guard stableTreeEmptied() else { throw refused(.EBUSY, whileNoKSMPages) }
             ksm.knobs.maxPageSharing = v
         case "merge_across_nodes":
-            let v = try uint()
-            guard v <= 1 else { throw .EINVAL }
             if (v == 1) == ksm.knobs.mergeAcrossNodes { return }
-            if ksm.pagesShared != 0 || !removeAllStableNodes() { throw .EBUSY }
+            guard stableTreeEmptied() else { throw refused(.EBUSY, whileNoKSMPages) }
             ksm.knobs.mergeAcrossNodes = v == 1
-        case "use_zero_pages": ksm.knobs.useZeroPages = try bool()
-        case "smart_scan": ksm.knobs.smartScan = try bool()
-        case "stable_node_chains_prune_millisecs": ksm.knobs.stableNodeChainsPruneMillisecs = try uint()
-        case "advisor_mode":
-            guard case .word(let w) = value, w == "none" || w == "scan-time" else { throw .EINVAL }
-            let on = w == "scan-time"
-            if on != ksm.knobs.advisorScanTime {
-                ksm.knobs.advisorScanTime = on
-                // set_advisor_defaults()
-                if on {
-                    ksm.advisorStartScan = 0
-                    ksm.advisorScanTime = 0
-                    ksm.advisorChange = 0
-                    ksm.advisorCPUTime = 0
-                    ksm.knobs.pagesToScan = ksm.knobs.advisorMinPagesToScan
-                } else {
-                    ksm.knobs.pagesToScan = 100
+        case "use_zero_pages": ksm.knobs.useZeroPages = v == 1
+        case "smart_scan": ksm.knobs.smartScan = v == 1
+        case "stable_node_chains_prune_millisecs": ksm.knobs.stableNodeChainsPruneMillisecs = v
+        case "advisor_max_cpu": ksm.knobs.advisorMaxCPU = v
+        case "advisor_min_pages_to_scan": ksm.knobs.advisorMinPagesToScan = v
+        case "advisor_max_pages_to_scan": ksm.knobs.advisorMaxPagesToScan = v
+        case "advisor_target_scan_time": ksm.knobs.advisorTargetScanTime = v
+        default:
+            preconditionFailure("KSMKnobs.ranges names knob \(name), which setKSMKnob does not set")
+        }
+    }
+
+    /// `advisor_mode_store()`: a change of mode resets the advisor (`set_advisor_defaults()`).
+    private func setAdvisor(_ on: Bool) {
+        guard on != ksm.knobs.advisorScanTime else { return }
+        ksm.knobs.advisorScanTime = on
+        if on {
+            ksm.advisorStartScan = 0
+            ksm.advisorScanTime = 0
+            ksm.advisorChange = 0
+            ksm.advisorCPUTime = 0
+            ksm.knobs.pagesToScan = ksm.knobs.advisorMinPagesToScan
+        } else {
+            ksm.knobs.pagesToScan = 100
+        }
+    }
+
+    /// Applies a whole set of knobs, all or nothing: every knob is checked first, as
+    /// ``setKSMKnob(_:_:)`` checks it, and only then are the changed ones written, in an order the
+    /// kernel accepts (run=2 first, so that knobs that need an empty stable tree may change after
+    /// it; `advisor_mode` around `pages_to_scan` as it requires; any other `run` last).
+    ///
+    /// Afterwards ``ksmKnobs`` equals `knobs`. With the advisor on (`advisorScanTime`),
+    /// `pagesToScan` is the advisor's: it must stay as it is, or, when the advisor is being turned
+    /// on, equal `advisorMinPagesToScan`, which is what the kernel sets.
+    /// - Throws: ``KnobError`` for the first refused knob in ``KSMKnobs/names`` order:
+    ///   ``Errno/EINVAL`` (out of range, or `pages_to_scan` the advisor owns), ``Errno/EBUSY``
+    ///   (`max_page_sharing` or `merge_across_nodes` changed while KSM pages exist and `run` does
+    ///   not become 2). Nothing changes when it throws.
+    public func setKSMKnobs(_ knobs: KSMKnobs) throws(KnobError) {
+        let old = ksm.knobs
+        let new = knobs.sysfs
+        let unmerges = knobs.run == 2 && old.run != 2
+        for ((name, text), (_, oldText)) in zip(new, old.sysfs) {
+            guard let allowed = KSMKnobs.allowed(name) else { continue }
+            if let range = KSMKnobs.ranges[name], let v = Int(text), !range.contains(v) {
+                throw KnobError(knob: name, value: text, allowed: allowed, errno: .EINVAL)
+            }
+            if (name == "max_page_sharing" || name == "merge_across_nodes") && text != oldText && !unmerges
+                && ksm.pagesShared != 0
+            {
+                throw KnobError(
+                    knob: name, value: text,
+                    allowed: "\(allowed), changed only while no KSM page exists (pages_shared is \(ksm.pagesShared))",
+                    errno: .EBUSY)
+            }
+            if name == "pages_to_scan" && knobs.advisorScanTime {
+                let expected = old.advisorScanTime ? old.pagesToScan : knobs.advisorMinPagesToScan
+                if knobs.pagesToScan != expected {
+                    throw KnobError(
+                        knob: name, value: text,
+                        allowed: old.advisorScanTime
+                            ? "\(expected) (unchanged) while advisor_mode is scan-time"
+                            : "\(expected) (advisor_min_pages_to_scan) when advisor_mode becomes scan-time",
+                        errno: .EINVAL)
                 }
             }
-        case "advisor_max_cpu": ksm.knobs.advisorMaxCPU = try uint()
-        case "advisor_min_pages_to_scan": ksm.knobs.advisorMinPagesToScan = try uint()
-        case "advisor_max_pages_to_scan": ksm.knobs.advisorMaxPagesToScan = try uint()
-        case "advisor_target_scan_time":
-            let v = try uint()
-            guard v >= 1 else { throw .EINVAL }
-            ksm.knobs.advisorTargetScanTime = v
-        default:
-            throw .ENOENT
         }
+        // The writes, in an order the kernel accepts; each was checked above.
+        var writes: [(String, KnobValue)] = []
+        if unmerges { writes.append(("run", .int(2))) }
+        if old.advisorScanTime && !knobs.advisorScanTime { writes.append(("advisor_mode", .word("none"))) }
+        for ((name, text), (_, oldText)) in zip(new, old.sysfs) where text != oldText || name == "pages_to_scan" {
+            switch name {
+            case "run", "advisor_mode": continue
+            case "pages_to_scan" where knobs.advisorScanTime: continue
+            case "pages_to_scan": writes.append((name, .int(knobs.pagesToScan)))
+            default: writes.append((name, Int(text).map(KnobValue.int) ?? .word(text)))
+            }
+        }
+        if !old.advisorScanTime && knobs.advisorScanTime { writes.append(("advisor_mode", .word("scan-time"))) }
+        if !unmerges && knobs.run != old.run { writes.append(("run", .int(knobs.run))) }
+        for (name, value) in writes { try setKSMKnob(name, value) }
     }
 
     /// Removes every stable node, root first, as long as its page is no longer mapped; `false` at
@@ -175,11 +240,14 @@ extension SimulatedKernel {
     /// Runs ksmd (run=1) until `fullScans` more full scans have completed, batch by batch with
     /// `sleep_millisecs` of simulated time between batches, then stops it (run=0). With no mm
     /// registered ksmd sleeps: the call returns at once, counting none.
-    /// Throws EINVAL when pages_to_scan is 0 (ksmd would never finish a scan).
+    /// - Throws: ``Errno/EINVAL`` when `fullScans` is below 0, or when pages_to_scan is 0 and a
+    ///   scan is due (ksmd would never finish one).
+    /// - Complexity: O(`fullScans` × pages of the registered mms).
     public func runKSMD(fullScans: Int) throws(Errno) {
-        if ksm.knobs.run != 1 { try setKSMKnob("run", .int(1)) }
+        guard fullScans >= 0 else { throw .EINVAL }
+        ksm.knobs.run = 1  // from 0 or 2: nothing else happens on the way to 1
         defer { ksm.knobs.run = 0 }
-        let target = ksm.seqnr + fullScans
+        let target = Self.saturatingAdd(ksm.seqnr, fullScans)
         while ksm.seqnr < target && !ksm.slots.isEmpty {
             guard ksm.knobs.pagesToScan > 0 else { throw .EINVAL }
             ksm.clockNanos = max(ksm.clockNanos, ksm.nextBatchNanos)
@@ -220,7 +288,11 @@ extension SimulatedKernel {
     /// Lets `seconds` of simulated time pass: ksmd runs its batches if run=1, and `event` is called
     /// at the times it asks for (mutators), interleaved in time order. `event` gets the current
     /// time and returns when it wants to be called next (`nil`: never).
-    public func runFor(seconds: Double, firstEvent: Int?, event: (Int) throws -> Int?) rethrows {
+    /// - Throws: ``Errno/EINVAL`` when `seconds` is below 0 or not a number (nothing happens);
+    ///   whatever `event` throws.
+    /// - Complexity: O(batches and events in the time × their cost).
+    public func runFor(seconds: Double, firstEvent: Int?, event: (Int) throws -> Int?) throws {
+        guard seconds >= 0 else { throw Errno.EINVAL }  // also NaN
         let end = Self.saturatingAdd(ksm.clockNanos, seconds * 1e9 >= Double(Int.max) ? .max : Int(seconds * 1e9))
         var nextEvent = firstEvent
         while ksm.clockNanos < Int.max {
@@ -299,8 +371,10 @@ extension SimulatedKernel {
     }
 
     /// A process's /proc/PID/ksm_stat.
-    public func ksmStat(_ pid: ProcessID) -> KSMStat {
-        let mm = mm(pid)
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    /// - Complexity: O(VMAs).
+    public func ksmStat(_ pid: ProcessID) throws(Errno) -> KSMStat {
+        let mm = try mm(pid)
         var s = KSMStat()
         s.rmapItems = mm.ksmRmapItems
         s.zeroPages = mm.ksmZeroPages
@@ -312,10 +386,13 @@ extension SimulatedKernel {
     }
 
     /// The smaps `KSM:` value of a VMA in kB: its pages that are KSM pages (zero pages excluded).
+    ///
+    /// `vma` is one of ``vmas(_:)``; for one that has changed since, the pages of its range count.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
     /// - Complexity: O(pages present in the VMA).
-    public func ksmKilobytes(_ pid: ProcessID, _ vma: VMA) -> Int {
+    public func ksmKilobytes(_ pid: ProcessID, _ vma: VMA) throws(Errno) -> Int {
         var n = 0
-        mm(pid).pageTable.forEachPresent(in: vma.range) { _, h in
+        try mm(pid).pageTable.forEachPresent(in: vma.range) { _, h in
             if h != Self.ksmZeroPTE && store.isKSM(h) { n += 1 }
         }
         return n * PageStore.pageSize / 1024

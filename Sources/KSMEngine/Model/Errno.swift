@@ -2,6 +2,9 @@
 public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible {
     case EPERM = 1
     case ENOENT = 2
+    /// No such process: the library's answer for a ``ProcessID`` that was never spawned or has
+    /// exited.
+    case ESRCH = 3
     case EIO = 5
     case EBADF = 9
     case EAGAIN = 11
@@ -13,6 +16,9 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
     case ENODEV = 19
     case EINVAL = 22
     case ENOSPC = 28
+    /// A file offset beyond what the file can hold (`mmap()` of `offset + pages` past
+    /// `MAX_LFS_FILESIZE`).
+    case EOVERFLOW = 75
     case EOPNOTSUPP = 95
 
     /// The symbolic name, e.g. `"ENOMEM"`.
@@ -21,6 +27,7 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
         switch self {
         case .EPERM: "EPERM"
         case .ENOENT: "ENOENT"
+        case .ESRCH: "ESRCH"
         case .EIO: "EIO"
         case .EBADF: "EBADF"
         case .EAGAIN: "EAGAIN"
@@ -32,6 +39,7 @@ public enum Errno: Int32, Error, Sendable, CaseIterable, CustomStringConvertible
         case .ENODEV: "ENODEV"
         case .EINVAL: "EINVAL"
         case .ENOSPC: "ENOSPC"
+        case .EOVERFLOW: "EOVERFLOW"
         case .EOPNOTSUPP: "EOPNOTSUPP"
         }
     }

@@ -108,7 +108,7 @@ public struct RandomScenario {
             }
         }
         steps.append(.scan(fullScans: 2))
-        let numbered = steps.enumerated().map { Step(index: $0.offset, op: op($0.element), action: $0.element, expect: nil) }
+        let numbered = steps.enumerated().map { Step(index: $0.offset, op: $0.element.op, action: $0.element, expect: nil) }
         return Scenario(rules: .linux6_17, steps: numbered)
     }
 
@@ -138,28 +138,6 @@ public struct RandomScenario {
                     request: MapRequest(backing: .device([.io, .pfnMap, .dontExpand, .dontDump]), shared: true, file: "dev")))
         }
         return kinds.randomElement(using: &g)!
-    }
-
-    static func op(_ a: StepAction) -> String {
-        switch a {
-        case .spawn: "spawn"
-        case .fork: "fork"
-        case .exec: "exec"
-        case .exit: "exit"
-        case .prctl: "prctl"
-        case .mmap: "mmap"
-        case .munmap: "munmap"
-        case .mprotect: "mprotect"
-        case .madvise: "madvise"
-        case .brk: "brk"
-        case .write: "write"
-        case .scan: "scan"
-        case .ksmRun: "ksm_run"
-        case .ksmKnobs: "ksm"
-        case .report: "report"
-        case .runFor: "run_for"
-        case .mutator: "mutator"
-        }
     }
 
     /// The scenario with every step the simulator refuses marked `expect` with its errno.

@@ -1,7 +1,9 @@
 /// Something a scenario runs on: the simulator, or the host kernel.
 ///
-/// Steps arrive checked by the decoder (processes exist, ranges lie in the window). A step the
-/// kernel refuses throws its ``Errno``; anything else the backend cannot do throws a
+/// ``ScenarioRunner`` hands over steps checked as the decoder checks them (``Scenario/validate()``:
+/// processes exist, ranges lie in the window). A step the kernel refuses throws its ``Errno`` (a
+/// knob write, a ``KnobError`` carrying it); anything else the backend cannot do, including a step
+/// that did not pass those checks when ``perform(_:fills:)`` is called directly, throws a
 /// ``ScenarioError`` message.
 public protocol ScenarioBackend: AnyObject {
     /// Performs one step, making page contents with `fills`.
@@ -14,12 +16,16 @@ public protocol ScenarioBackend: AnyObject {
 public enum ScenarioRunner {
     /// Runs every step and returns the reports: one per `report` step, then one labelled "final".
     ///
-    /// A step that fails without an `expect`, fails with another errno than expected, or succeeds
-    /// when a failure was expected ends the run with a ``ScenarioError`` naming it.
+    /// The scenario is checked first (``Scenario/validate()``), however it was made. A step that
+    /// fails without an `expect`, fails with another errno than expected, or succeeds when a
+    /// failure was expected ends the run with a ``ScenarioError`` naming it; a refused knob's
+    /// message names the knob, its value and what it accepts (``KnobError``).
+    /// - Throws: ``ScenarioError``, one line.
     public static func run(
         _ scenario: Scenario, on backend: ScenarioBackend, onReport: (Report) -> Void = { _ in },
         onStep: (_ index: Int, _ count: Int) -> Void = { _, _ in }
     ) throws(ScenarioError) -> [Report] {
+        try scenario.validate()
         let fills = FillGenerator()
         var live: [String] = []
         var reports: [Report] = []
@@ -35,6 +41,8 @@ public enum ScenarioRunner {
         if !scenario.knobs.isEmpty {
             do {
                 try backend.perform(.ksmKnobs(scenario.knobs), fills: fills)
+            } catch let e as KnobError {
+                throw ScenarioError("\"ksm\": \(e)", errno: e.errno)
             } catch let errno as Errno {
                 throw ScenarioError("\"ksm\": setting the knobs failed with \(errno.name)", errno: errno)
             } catch {
@@ -52,16 +60,19 @@ public enum ScenarioRunner {
                 if let e = step.expect {
                     throw ScenarioError(step: step.index, op: step.op, "expected \(e.name), but the step succeeded")
                 }
-            } catch let errno as Errno {
+            } catch {
+                let knob = error as? KnobError
+                guard let errno = knob?.errno ?? (error as? Errno) else { throw wrap(error, step) }
+                let detail = knob.map { ": \($0)" } ?? ""
                 guard let e = step.expect else {
-                    throw ScenarioError(step: step.index, op: step.op, "failed with \(errno.name)", errno: errno)
+                    throw ScenarioError(
+                        step: step.index, op: step.op, knob.map { "\($0)" } ?? "failed with \(errno.name)", errno: errno)
                 }
                 guard e == errno else {
-                    throw ScenarioError(step: step.index, op: step.op, "expected \(e.name), got \(errno.name)", errno: errno)
+                    throw ScenarioError(
+                        step: step.index, op: step.op, "expected \(e.name), got \(errno.name)\(detail)", errno: errno)
                 }
                 continue
-            } catch {
-                throw wrap(error, step)
             }
             switch step.action {
             case .spawn(let p): live.append(p)

@@ -107,35 +107,31 @@ extension Scenario {
 
 /// The KSM knobs a scenario may set, by sysfs name, with their value types.
 enum KnobNames {
-    static let integers = [
-        "pages_to_scan", "sleep_millisecs", "max_page_sharing", "stable_node_chains_prune_millisecs",
-        "advisor_max_cpu", "advisor_min_pages_to_scan", "advisor_max_pages_to_scan", "advisor_target_scan_time", "run",
-    ]
     static let booleans = ["use_zero_pages", "smart_scan", "merge_across_nodes"]
+    static let integers = KSMKnobs.names.filter { !booleans.contains($0) && $0 != "advisor_mode" }
 
     static func setting(_ name: String, _ value: JSON, where step: (Int, String)?) throws(ScenarioError) -> KnobSetting {
-        try check(name, value, where: step)
-        return KnobSetting(name: name, value: KnobValue(value)!)
+        let v = KnobValue(value)
+        do { try check(name, v) } catch { throw ScenarioError(step: step?.0, op: step?.1, error.message) }
+        return KnobSetting(name: name, value: v!)
     }
 
-    static func check(_ name: String, _ value: JSON, where step: (Int, String)?) throws(ScenarioError) {
-        func fail(_ m: String) -> ScenarioError { ScenarioError(step: step?.0, op: step?.1, m) }
+    /// The knob exists and `value` (`nil`: a JSON value of no knob's type) has its type.
+    static func check(_ name: String, _ value: KnobValue?) throws(ScenarioError) {
         if integers.contains(name) {
-            guard case .int(let n) = value, n >= 0 else { throw fail("knob \(name) must be a non-negative integer") }
+            guard case .int(let n)? = value, n >= 0 else { throw ScenarioError("knob \(name) must be a non-negative integer") }
         } else if booleans.contains(name) {
             switch value {
-            case .bool: break
-            case .int(let n) where n == 0 || n == 1: break
-            default: throw fail("knob \(name) must be true or false")
+            case .bool?: break
+            case .int(let n)? where n == 0 || n == 1: break
+            default: throw ScenarioError("knob \(name) must be true or false")
             }
         } else if name == "advisor_mode" {
-            guard case .string(let s) = value, ["none", "scan-time"].contains(s) else {
-                throw fail("knob advisor_mode must be \"none\" or \"scan-time\"")
+            guard case .word(let s)? = value, KSMKnobs.advisorModes.contains(s) else {
+                throw ScenarioError("knob advisor_mode must be \"none\" or \"scan-time\"")
             }
         } else {
-            throw fail(
-                "unknown KSM knob \"\(name)\" (known: \((integers + booleans + ["advisor_mode"]).sorted().joined(separator: ", ")))"
-            )
+            throw ScenarioError("unknown KSM knob \"\(name)\" (known: \(KSMKnobs.names.sorted().joined(separator: ", ")))")
         }
     }
 }

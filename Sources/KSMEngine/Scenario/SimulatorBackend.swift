@@ -28,19 +28,43 @@ public final class SimulatorBackend: ScenarioBackend {
     /// The process a scenario name refers to.
     public func pid(_ name: String) -> ProcessID? { pids[name] }
 
-    private func p(_ name: String) -> ProcessID {
-        guard let pid = pids[name] else { preconditionFailure("decoder let unknown process \(name) through") }
+    /// Names of processes that have exited: never reused, as in a scenario file.
+    private var exited: Set<String> = []
+
+    /// The live process `name`; the scenario decoder's error for one that is unknown or gone.
+    private func p(_ name: String) throws(ScenarioError) -> ProcessID {
+        guard let pid = pids[name] else {
+            throw ScenarioError(
+                exited.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
+        }
         return pid
     }
 
+    /// A name for a new process: not in use, never used.
+    private func newName(_ name: String) throws(ScenarioError) -> String {
+        guard !name.isEmpty else { throw ScenarioError("a process name must not be empty") }
+        guard pids[name] == nil && !exited.contains(name) else { throw ScenarioError("duplicate process name \"\(name)\"") }
+        return name
+    }
+
+    /// Performs one step on ``kernel``.
+    ///
+    /// - Throws: the ``Errno`` the kernel returns; a ``KnobError`` for a refused knob; a
+    ///   ``ScenarioError`` for values a scenario file could not hold (``StepAction/validate()``), a
+    ///   process name that is unknown, has exited or is reused (the
+    ///   scenario decoder's messages), or a write beyond the memory budget.
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
+        try action.validate()
         switch action {
-        case .spawn(let name): pids[name] = kernel.spawn()
-        case .fork(let parent, let child): pids[child] = kernel.fork(p(parent))
-        case .exec(let name): kernel.exec(p(name))
+        case .spawn(let name): pids[try newName(name)] = kernel.spawn()
+        case .fork(let parent, let child):
+            let parentPID = try p(parent)
+            pids[try newName(child)] = try kernel.fork(parentPID)
+        case .exec(let name): try kernel.exec(p(name))
         case .exit(let name):
-            kernel.exit(p(name))
+            try kernel.exit(p(name))
             pids[name] = nil
+            exited.insert(name)
         case .prctl(let name, let on): try kernel.setMemoryMerge(p(name), on)
         case .mmap(let name, let at, let pages, let prot, let spec):
             try kernel.mmap(p(name), at: at, pages: pages, prot: prot, spec.request)
@@ -63,6 +87,7 @@ public final class SimulatorBackend: ScenarioBackend {
         case .ksmKnobs(let settings):
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
         case .mutator(let name, let at, let pages, let rate):
+            _ = try p(name)
             mutators.removeAll { $0.process == name && $0.at == at && $0.pages == pages }
             let nanos = rate > 0 ? 1e9 / rate : .infinity
             if nanos < 1e18 {
@@ -118,14 +143,15 @@ public final class SimulatorBackend: ScenarioBackend {
     public func report(label: String, processes: [String]) throws -> Report {
         Report(
             label: label, ksm: kernel.ksmCounters,
-            processes: processes.map { name in
-                let pid = p(name)
+            processes: try processes.map { (name) throws -> ProcessReport in
+                let pid = try p(name)
                 return ProcessReport(
-                    name: name, ksmStat: kernel.ksmStat(pid),
-                    vmas: kernel.vmas(pid).map {
-                        VMAReport(start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: kernel.ksmKilobytes(pid, $0))
+                    name: name, ksmStat: try kernel.ksmStat(pid),
+                    vmas: try kernel.vmas(pid).map {
+                        VMAReport(
+                            start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0))
                     },
-                    contentDigest: kernel.contentDigest(pid))
+                    contentDigest: try kernel.contentDigest(pid))
             },
             simulatedSeconds: kernel.simulatedSeconds)
     }

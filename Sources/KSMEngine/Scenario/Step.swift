@@ -16,6 +16,95 @@ public struct MapSpec: Hashable, Sendable {
     public var map: String
     /// The request the simulator executes.
     public var request: MapRequest
+
+    /// The mapping kinds a scenario names, by `"map"` value.
+    public static let maps = [
+        "private-anon", "shared-anon", "private-shmem", "shared-shmem", "private-file", "shared-file", "private-dax",
+        "shared-dax", "device",
+    ]
+
+    /// `private-anon`: private anonymous memory.
+    public static let privateAnonymous = MapSpec(map: "private-anon", request: .privateAnonymous)
+    /// `shared-anon`: shared anonymous memory (a new shmem object per mapping).
+    public static let sharedAnonymous = MapSpec(map: "shared-anon", request: .sharedAnonymous)
+
+    init(map: String, request: MapRequest) {
+        self.map = map
+        self.request = request
+    }
+
+    /// A mapping as a scenario file's `mmap` step describes it, checked as the decoder checks one.
+    ///
+    /// - Parameters:
+    ///   - map: One of ``maps``.
+    ///   - file: The object's name (shmem, file, DAX, device; defaults `"shmem"`, `"file"`, `"dax"`,
+    ///     `"device"`); mappings of one name share one object. `"/dev/zero"` as a `file` maps the
+    ///     zero device: private, an anonymous-like VMA; shared, shared anonymous memory.
+    ///   - driver: For files, how the filesystem maps them: ``FileDriver/mmapPrepare`` (default)
+    ///     or ``FileDriver/mmap``.
+    ///   - offset: The file offset in pages, 0...2^40 (ignored for anonymous memory).
+    ///   - noReserve: `MAP_NORESERVE`.
+    ///   - shared: For `device` only: `MAP_SHARED` (default) or private.
+    ///   - driverFlags: For `device` only: the flags its driver's `.mmap` hook adds (default
+    ///     `VM_IO`, `VM_PFNMAP`, `VM_DONTEXPAND`, `VM_DONTDUMP`).
+    /// - Throws: ``ScenarioError`` for an unknown `map`, a field the kind does not take, an empty
+    ///   file name, or an offset out of range.
+    public init(
+        _ map: String, file: String? = nil, driver: FileDriver? = nil, offset: Int = 0, noReserve: Bool = false,
+        shared: Bool? = nil, driverFlags: VMFlags? = nil
+    ) throws(ScenarioError) {
+        let kind: String
+        let isShared: Bool
+        if map == "device" {
+            kind = "device"
+            isShared = shared ?? true
+        } else if Self.maps.contains(map) {
+            isShared = map.hasPrefix("shared-")
+            kind = String(map.drop(while: { $0 != "-" }).dropFirst())
+            if shared != nil { throw ScenarioError("\"shared\" is for device mappings; \(map) says it in its name") }
+        } else {
+            throw ScenarioError("unknown map \"\(map)\" (\(Self.maps.joined(separator: ", ")))")
+        }
+        if kind == "anon" && file != nil { throw ScenarioError("\(map) mappings have no file") }
+        if kind != "file" && driver != nil { throw ScenarioError("only file mappings take a \"driver\"") }
+        if kind != "device" && driverFlags != nil { throw ScenarioError("only device mappings take \"driver_flags\"") }
+        if file?.isEmpty == true { throw ScenarioError("\"file\" must not be empty") }
+        try ScenarioLimits.check("offset", offset, ScenarioLimits.offset)
+        var request: MapRequest
+        switch kind {
+        case "anon":
+            request = MapRequest(backing: .anonymous, shared: isShared)
+        case "shmem":
+            request = MapRequest(backing: .shmem, shared: isShared, file: file ?? "shmem", offset: offset)
+        case "file":
+            let name = file ?? "file"
+            if name == "/dev/zero" {
+                if driver != nil && driver != .mmap { throw ScenarioError("/dev/zero's driver is \"mmap\"") }
+                // MAP_SHARED of /dev/zero is shared anonymous memory (shmem_zero_setup()).
+                request =
+                    isShared ? .sharedAnonymous : MapRequest(backing: .file(.mmap), shared: false, file: name, offset: offset)
+            } else {
+                request = MapRequest(backing: .file(driver ?? .mmapPrepare), shared: isShared, file: name, offset: offset)
+            }
+        case "dax":
+            request = MapRequest(backing: .dax, shared: isShared, file: file ?? "dax", offset: offset)
+        default:
+            request = MapRequest(
+                backing: .device(driverFlags ?? [.io, .pfnMap, .dontExpand, .dontDump]), shared: isShared,
+                file: file ?? "device", offset: offset)
+        }
+        request.noReserve = noReserve
+        self.init(map: map, request: request)
+    }
+
+    /// Checks `map` and the request's offset as ``init(_:file:driver:offset:noReserve:shared:driverFlags:)`` does.
+    /// - Throws: ``ScenarioError`` for an unknown map or an offset out of range.
+    public func validate() throws(ScenarioError) {
+        guard Self.maps.contains(map) else {
+            throw ScenarioError("unknown map \"\(map)\" (\(Self.maps.joined(separator: ", ")))")
+        }
+        try ScenarioLimits.check("offset", request.offset, ScenarioLimits.offset)
+    }
 }
 
 /// One scenario step.

@@ -1,7 +1,9 @@
 /// Decodes steps one by one, tracking process names so that every use names a live process.
+///
+/// It reads the fields and their JSON types; the values are checked by the code that checks a
+/// scenario built in Swift (`StepValidation.swift`).
 struct StepDecoder {
-    var live: Set<String> = []
-    var used: Set<String> = []
+    var names = ProcessNames()
 
     mutating func decode(_ json: JSON, index: Int) throws(ScenarioError) -> [Step] {
         guard case .object(let members) = json else {
@@ -27,24 +29,19 @@ struct StepDecoder {
         }
         let action = try decodeAction(op, &fields)
         try fields.finish()
+        do { try action.validate() } catch { throw fields.error(error.message) }
         return [Step(index: index, op: op, action: action, expect: expect)]
     }
 
     private mutating func process(_ f: inout FieldReader, _ key: String = "process") throws(ScenarioError) -> String {
         let name = try f.string(key)
-        guard live.contains(name) else {
-            throw f.error(
-                used.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
-        }
+        do { try names.use(name) } catch { throw f.error(error.message) }
         return name
     }
 
-    private mutating func newProcess(_ f: inout FieldReader, _ key: String) throws(ScenarioError) -> String {
+    mutating func newProcess(_ f: inout FieldReader, _ key: String) throws(ScenarioError) -> String {
         let name = try f.string(key)
-        guard !name.isEmpty else { throw f.error("\"\(key)\" must be a non-empty name") }
-        guard !used.contains(name) else { throw f.error("duplicate process name \"\(name)\"") }
-        used.insert(name)
-        live.insert(name)
+        do { try names.add(name, key: key) } catch { throw f.error(error.message) }
         return name
     }
 
@@ -59,31 +56,21 @@ struct StepDecoder {
             return .exec(try process(&f))
         case "exit":
             let p = try process(&f)
-            live.remove(p)
+            names.remove(p)
             return .exit(p)
         case "prctl":
             let p = try process(&f)
             return .prctl(p, memoryMerge: try f.bool("memory_merge"))
         case "mmap":
             let p = try process(&f)
-            let at = try f.optionalInt("at", 0...(SimulatedKernel.windowPages - 1))
-            let pages = try f.int("pages", 0...SimulatedKernel.windowPages)
+            let at = try f.optionalInt("at")
+            let pages = try f.int("pages")
             let prot = try f.prot()
-            let spec = try mapSpec(&f)
-            if let at {
-                try f.checkWindow(at, pages)
-                if at < SimulatedKernel.heapRegion.upperBound && at + pages > SimulatedKernel.heapRegion.lowerBound {
-                    throw f.error(
-                        "pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's: use brk"
-                    )
-                }
-            }
-            return .mmap(p, at: at, pages: pages, prot: prot, spec)
+            return .mmap(p, at: at, pages: pages, prot: prot, try mapSpec(&f))
         case "munmap", "mprotect", "madvise", "write":
             let p = try process(&f)
-            let at = try f.int("at", 0...(SimulatedKernel.windowPages - 1))
-            let pages = try f.int("pages", 0...SimulatedKernel.windowPages)
-            try f.checkWindow(at, pages)
+            let at = try f.int("at")
+            let pages = try f.int("pages")
             switch op {
             case "munmap": return .munmap(p, at: at, pages: pages)
             case "mprotect": return .mprotect(p, at: at, pages: pages, prot: try f.prot())
@@ -98,26 +85,24 @@ struct StepDecoder {
             }
         case "brk":
             let p = try process(&f)
-            return .brk(p, pages: try f.int("pages", 0...SimulatedKernel.heapRegion.count))
+            return .brk(p, pages: try f.int("pages"))
         case "scan":
-            return .scan(fullScans: try f.int("full_scans", 0...1_000_000))
+            return .scan(fullScans: try f.int("full_scans"))
         case "ksm_run":
-            return .ksmRun(try f.int("value", 0...Int(Int32.max)))
+            return .ksmRun(try f.int("value"))
         case "ksm":
             var knobs: [KnobSetting] = []
             for (name, value) in f.takeAll() { knobs.append(try KnobNames.setting(name, value, where: (f.index, f.op))) }
-            guard !knobs.isEmpty else { throw f.error("a ksm step sets at least one knob") }
             return .ksmKnobs(knobs)
         case "report":
             return .report(try f.string("label"))
         case "run_for":
-            return .runFor(seconds: try f.number("seconds", 0...1_000_000))
+            return .runFor(seconds: try f.number("seconds"))
         case "mutator":
             let p = try process(&f)
-            let at = try f.int("at", 0...(SimulatedKernel.windowPages - 1))
-            let pages = try f.int("pages", 1...SimulatedKernel.windowPages)
-            try f.checkWindow(at, pages)
-            return .mutator(p, at: at, pages: pages, rate: try f.number("rate", 0...1_000_000))
+            let at = try f.int("at")
+            let pages = try f.int("pages")
+            return .mutator(p, at: at, pages: pages, rate: try f.number("rate"))
         default:
             throw f.error(
                 "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, workload)"
@@ -125,69 +110,38 @@ struct StepDecoder {
         }
     }
 
+    /// Reads the fields the `"map"` kind takes, for ``MapSpec/init(_:file:driver:offset:noReserve:shared:driverFlags:)``
+    /// to check; a field the kind does not take is left over, an unknown field.
     private func mapSpec(_ f: inout FieldReader) throws(ScenarioError) -> MapSpec {
         let map = try f.string("map")
-        let shared: Bool
-        let kind: String
-        if map == "device" {
-            shared = try f.optionalBool("shared") ?? true
-            kind = "device"
-        } else if map.hasPrefix("private-") || map.hasPrefix("shared-") {
-            shared = map.hasPrefix("shared-")
-            kind = String(map.drop(while: { $0 != "-" }).dropFirst())
-        } else {
-            throw f.error(
-                "unknown map \"\(map)\" (private-anon, shared-anon, private-shmem, shared-shmem, private-file, shared-file, private-dax, shared-dax, device)"
-            )
-        }
+        let kind = map == "device" ? "device" : String(map.drop(while: { $0 != "-" }).dropFirst())
+        let shared = kind == "device" ? try f.optionalBool("shared") : nil
         let noReserve = try f.optionalBool("noreserve") ?? false
-        let offset = try f.optionalInt("offset", 0...(1 << 40)) ?? 0
-        var request: MapRequest
-        switch kind {
-        case "anon":
-            request = MapRequest(backing: .anonymous, shared: shared)
-        case "shmem":
-            request = MapRequest(backing: .shmem, shared: shared, file: try f.optionalString("file") ?? "shmem", offset: offset)
-        case "file":
-            let file = try f.optionalString("file") ?? "file"
-            let driverName = try f.optionalString("driver")
-            if file == "/dev/zero" {
-                if driverName != nil && driverName != "mmap" { throw f.error("/dev/zero's driver is \"mmap\"") }
-                // MAP_SHARED of /dev/zero is shared anonymous memory (shmem_zero_setup()).
-                request = shared ? .sharedAnonymous : MapRequest(backing: .file(.mmap), shared: false, file: file, offset: offset)
-            } else {
-                let driver: FileDriver
-                if let driverName {
-                    guard let d = FileDriver(rawValue: driverName) else {
-                        throw f.error("unknown driver \"\(driverName)\" (mmap_prepare, mmap)")
-                    }
-                    driver = d
-                } else {
-                    driver = .mmapPrepare
-                }
-                request = MapRequest(backing: .file(driver), shared: shared, file: file, offset: offset)
-            }
-        case "dax":
-            request = MapRequest(backing: .dax, shared: shared, file: try f.optionalString("file") ?? "dax", offset: offset)
-        case "device":
-            var flags: VMFlags = [.io, .pfnMap, .dontExpand, .dontDump]
-            if let v = f.take("driver_flags") {
-                guard case .array(let names) = v else { throw f.error("\"driver_flags\" must be an array of flag names") }
-                flags = []
-                for n in names {
-                    guard case .string(let s) = n, let bit = VMFlags(name: s) else {
-                        throw f.error("unknown flag \(n.serialized()) in \"driver_flags\"")
-                    }
-                    flags.insert(bit)
-                }
-            }
-            request = MapRequest(
-                backing: .device(flags), shared: shared, file: try f.optionalString("file") ?? "device", offset: offset)
-        default:
-            throw f.error("unknown map \"\(map)\"")
+        let offset = try f.optionalInt("offset") ?? 0
+        let file = ["shmem", "file", "dax", "device"].contains(kind) ? try f.optionalString("file") : nil
+        var driver: FileDriver?
+        if kind == "file", let name = try f.optionalString("driver") {
+            guard let d = FileDriver(rawValue: name) else { throw f.error("unknown driver \"\(name)\" (mmap_prepare, mmap)") }
+            driver = d
         }
-        request.noReserve = noReserve
-        return MapSpec(map: map, request: request)
+        var driverFlags: VMFlags?
+        if kind == "device", let v = f.take("driver_flags") {
+            guard case .array(let names) = v else { throw f.error("\"driver_flags\" must be an array of flag names") }
+            var flags: VMFlags = []
+            for n in names {
+                guard case .string(let s) = n, let bit = VMFlags(name: s) else {
+                    throw f.error("unknown flag \(n.serialized()) in \"driver_flags\"")
+                }
+                flags.insert(bit)
+            }
+            driverFlags = flags
+        }
+        do {
+            return try MapSpec(
+                map, file: file, driver: driver, offset: offset, noReserve: noReserve, shared: shared, driverFlags: driverFlags)
+        } catch {
+            throw f.error(error.message)
+        }
     }
 
     private func fill(_ f: inout FieldReader) throws(ScenarioError) -> Fill {
@@ -198,7 +152,7 @@ struct StepDecoder {
         if g.has("byte") {
             result = .byte(UInt8(try g.int("byte", 0...255)))
         } else if g.has("classes") {
-            let k = try g.int("classes", 1...(1 << 40))
+            let k = try g.int("classes")
             result = .classes(k, namespace: try g.optionalString("namespace") ?? "")
         } else if g.has("unique") {
             guard try g.bool("unique") else { throw g.error("\"unique\" must be true") }
@@ -273,12 +227,22 @@ struct FieldReader {
     mutating func int(_ key: String, _ range: ClosedRange<Int>) throws(ScenarioError) -> Int {
         guard let v = take(key) else { throw error("missing \"\(key)\"") }
         guard case .int(let n) = v else { throw error("\"\(key)\" must be an integer, not \(v.serialized())") }
-        guard range.contains(n) else { throw error("\"\(key)\" is \(n), outside \(range.lowerBound)...\(range.upperBound)") }
+        do { try ScenarioLimits.check(key, n, range) } catch { throw self.error(error.message) }
         return n
     }
 
     mutating func optionalInt(_ key: String, _ range: ClosedRange<Int>) throws(ScenarioError) -> Int? {
         has(key) ? try int(key, range) : nil
+    }
+
+    /// An integer of any value: the step's checks (`StepAction.validate()`) judge it.
+    mutating func int(_ key: String) throws(ScenarioError) -> Int { try int(key, Int.min...Int.max) }
+
+    mutating func optionalInt(_ key: String) throws(ScenarioError) -> Int? { has(key) ? try int(key) : nil }
+
+    /// A number of any value: the step's checks judge it.
+    mutating func number(_ key: String) throws(ScenarioError) -> Double {
+        try number(key, -Double.infinity...Double.infinity)
     }
 
     mutating func number(_ key: String, _ range: ClosedRange<Double>) throws(ScenarioError) -> Double {
@@ -289,7 +253,7 @@ struct FieldReader {
         case .double(let x): d = x
         default: throw error("\"\(key)\" must be a number, not \(v.serialized())")
         }
-        guard range.contains(d) else { throw error("\"\(key)\" is \(d), outside \(range.lowerBound)...\(range.upperBound)") }
+        do { try ScenarioLimits.check(key, d, range) } catch { throw self.error(error.message) }
         return d
     }
 
@@ -306,8 +270,6 @@ struct FieldReader {
     }
 
     func checkWindow(_ at: Int, _ pages: Int) throws(ScenarioError) {
-        if at + pages > SimulatedKernel.windowPages {
-            throw error("pages \(at)..<\(at + pages) leave the process window of \(SimulatedKernel.windowPages) pages")
-        }
+        do { try ScenarioLimits.checkWindow(at, pages) } catch { throw self.error(error.message) }
     }
 }

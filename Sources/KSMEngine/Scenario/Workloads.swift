@@ -23,11 +23,7 @@ extension StepDecoder {
         let pages = try f.int("pages", 1...(SimulatedKernel.heapBase))
         let at = try f.optionalInt("at", 0...(SimulatedKernel.windowPages - 1)) ?? 0
         try f.checkWindow(at, pages)
-        if at < SimulatedKernel.heapRegion.upperBound && at + pages > SimulatedKernel.heapRegion.lowerBound {
-            throw f.error(
-                "pages \(SimulatedKernel.heapRegion.lowerBound)..<\(SimulatedKernel.heapRegion.upperBound) of the window are the heap's"
-            )
-        }
+        do { try ScenarioLimits.checkOutsideHeap(at, pages, hint: "") } catch { throw f.error(error.message) }
         let image = try f.optionalString("image") ?? "\(kind)-image"
         let defaults: (shared: Double, zero: Double) =
             kind == "guests" ? (0.6, 0.1) : kind == "containers" ? (0.3, 0.05) : (0.2, 0.3)
@@ -48,13 +44,11 @@ extension StepDecoder {
         var steps: [StepAction] = []
         for i in 1...count {
             let name = "\(prefix)\(i)"
-            guard !used.contains(name) else { throw f.error("duplicate process name \"\(name)\"") }
-            used.insert(name)
-            live.insert(name)
+            do { try names.add(name, key: "prefix") } catch { throw f.error(error.message) }
             steps.append(.spawn(name))
             if kind != "guests" { steps.append(.prctl(name, memoryMerge: true)) }
             steps.append(
-                .mmap(name, at: at, pages: pages, prot: .readWrite, MapSpec(map: "private-anon", request: .privateAnonymous)))
+                .mmap(name, at: at, pages: pages, prot: .readWrite, .privateAnonymous))
             if kind == "guests" { steps.append(.madvise(name, at: at, pages: pages, advice: .mergeable)) }
             if shared > 0 { steps.append(.write(name, at: at, pages: shared, fill: .classes(shared, namespace: image))) }
             if zeros > 0 { steps.append(.write(name, at: at + shared, pages: zeros, fill: .byte(0))) }

@@ -205,6 +205,8 @@ public enum ModelCheck {
                 try backend.perform(step.action, fills: fills)
             } catch let e as Errno {
                 outcome = e
+            } catch let e as KnobError {
+                outcome = e.errno
             } catch {
                 return (pos, .invalid, ["step \(pos) (\(step.op)): \(error)"])
             }
@@ -228,7 +230,7 @@ public enum ModelCheck {
     }
 
     private static func digest(_ backend: SimulatorBackend, _ live: [String]) -> [UInt64] {
-        live.map { backend.pid($0).map(backend.kernel.contentDigest) ?? 0 }
+        live.map { backend.pid($0).flatMap { try? backend.kernel.contentDigest($0) } ?? 0 }
     }
 
     // MARK: Shrinking

@@ -113,7 +113,7 @@ public final class ReferenceMemory {
     /// The bytes a read of `page` in `process` should return (zeros where nothing is mapped).
     public func expectedPage(process: String, page: Int) -> [UInt8] {
         guard let pid = backend.pid(process) else { return Self.zeros }
-        let vmas = backend.kernel.vmas(pid)
+        let vmas = (try? backend.kernel.vmas(pid)) ?? []
         guard let v = Self.vma(vmas, containing: page) else { return Self.zeros }
         return expected(process, v, page)
     }
@@ -134,13 +134,13 @@ public final class ReferenceMemory {
                 out.append("process \(name): unknown to the model")
                 continue
             }
-            let vmas = kernel.vmas(pid)
+            let vmas = (try? kernel.vmas(pid)) ?? []
             var wrong: [Int] = []
             for v in vmas {
                 for page in v.range {
                     let expected = expected(name, v, page)
                     let same = expected.withUnsafeBytes { e in
-                        kernel.withPage(pid, page) { a in memcmp(a.baseAddress!, e.baseAddress!, PageStore.pageSize) == 0 }
+                        try? kernel.withPage(pid, page) { a in memcmp(a.baseAddress!, e.baseAddress!, PageStore.pageSize) == 0 }
                     }
                     if same != true { wrong.append(page) }
                 }
@@ -169,7 +169,7 @@ public final class ReferenceMemory {
         guard let pid = backend.pid(name) else { return [] }
         // Where the mapping went: `at`, or the kernel's choice, which the model cannot know; a
         // fresh shared anonymous mapping is then the VMA with an object the model has not seen.
-        let vmas = backend.kernel.vmas(pid)
+        let vmas = (try? backend.kernel.vmas(pid)) ?? []
         var out: [String] = []
         if let at, Self.vma(vmas, containing: at) == nil {
             out.append("mmap at \(at) succeeded, but no VMA contains page \(at)")
@@ -208,7 +208,7 @@ public final class ReferenceMemory {
         let end = at + max(pages, 0)
         var cursor = at
         var predicted: Errno? = nil
-        for v in backend.kernel.vmas(pid) where v.end > at && v.start < end {
+        for v in (try? backend.kernel.vmas(pid)) ?? [] where v.end > at && v.start < end {
             if v.start > cursor { predicted = .ENOMEM }
             if !v.flags.isDisjoint(with: [.locked, .pfnMap, .hugeTLB]) {
                 predicted = .EINVAL
@@ -236,7 +236,7 @@ public final class ReferenceMemory {
         guard let pid = backend.pid(name), var p = processes[name] else { return [] }
         // The memory budget refuses the write before anything happens; only the simulator knows it.
         if outcome == .ENOMEM { return [] }
-        let vmas = backend.kernel.vmas(pid)
+        let vmas = (try? backend.kernel.vmas(pid)) ?? []
         var predicted: Errno? = nil
         for n in 0..<max(pages, 0) {
             let page = at + n
@@ -303,6 +303,6 @@ public final class ReferenceMemory {
     static func describe(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { describe($0) } }
 
     private func describeBytes(_ kernel: SimulatedKernel, _ pid: ProcessID, _ page: Int) -> String {
-        kernel.withPage(pid, page) { Self.describe($0) } ?? "nothing mapped"
+        (try? kernel.withPage(pid, page) { Self.describe($0) }) ?? "nothing mapped"
     }
 }
