@@ -82,9 +82,9 @@ struct Bench: ParsableCommand {
                 printError("bench: \(error)")
                 throw Exit.dataError
             }
-            bare.append(BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
+            bare.append(try BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
             if threads > 1 {
-                bareThreaded.append(BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
+                bareThreaded.append(try BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
             }
             if kernel {
                 do {
@@ -99,11 +99,11 @@ struct Bench: ParsableCommand {
             }
         }
         progress.finish()
-        let sim = ScanBenchmark.Result.median(of: simulator)
-        let single = singleThread.isEmpty ? nil : ScanBenchmark.Result.median(of: singleThread)
-        let hash = BareHashBenchmark.Result.median(of: bare)
-        let hashThreaded = bareThreaded.isEmpty ? nil : BareHashBenchmark.Result.median(of: bareThreaded)
-        let k = host.isEmpty ? nil : HostKernelBenchmark.Result.median(of: host)
+        let sim = try ScanBenchmark.Result.median(of: simulator)
+        let single = singleThread.isEmpty ? nil : try ScanBenchmark.Result.median(of: singleThread)
+        let hash = try BareHashBenchmark.Result.median(of: bare)
+        let hashThreaded = bareThreaded.isEmpty ? nil : try BareHashBenchmark.Result.median(of: bareThreaded)
+        let k = host.isEmpty ? nil : try HostKernelBenchmark.Result.median(of: host)
         let document = jsonReport(sim, single, hash, hashThreaded, k).serialized(pretty: true)
         if json {
             print(document)

@@ -49,7 +49,7 @@ struct Estimate: ParsableCommand {
             switch error.kind {
             case .noProcess: throw Exit.noInput
             case .permissionDenied: throw Exit.noPermission
-            case .tooLarge, .readFailed: throw Exit.dataError
+            case .tooLarge, .readFailed, .invalidOptions: throw Exit.dataError
             }
         }
         print(json ? estimate.json.serialized(pretty: true) : estimate.text, terminator: json ? "\n" : "")

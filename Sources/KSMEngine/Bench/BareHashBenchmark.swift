@@ -34,8 +34,11 @@ public struct BareHashBenchmark: Sendable {
 
     /// Fills the pages, then times the passes.
     ///
+    /// - Throws: ``Errno/EINVAL`` for `pages` below 0 or a `duplicateRatio` outside 0..<1
+    ///   (``ScanBenchmark/isValid(pages:duplicateRatio:)``).
     /// - Complexity: O(`pages` × `passes`); `pages` × 4 KiB of memory while it runs.
-    public func run() -> Result {
+    public func run() throws(Errno) -> Result {
+        guard pages == 0 || ScanBenchmark.isValid(pages: pages, duplicateRatio: duplicateRatio) else { throw .EINVAL }
         let pageBytes = PageStore.pageSize
         // The same kind of memory as the simulator's page store (huge pages past its small chunks).
         let bytes = pages * pageBytes
@@ -74,8 +77,9 @@ public struct BareHashBenchmark: Sendable {
 
 extension BareHashBenchmark.Result {
     /// The median rate of several runs.
-    public static func median(of runs: [Self]) -> Self {
-        precondition(!runs.isEmpty, "median of no runs")
+    /// - Throws: ``Errno/EINVAL`` for no runs.
+    public static func median(of runs: [Self]) throws(Errno) -> Self {
+        guard !runs.isEmpty else { throw .EINVAL }
         var m = runs[0]
         m.pagesPerSecond = BenchStatistics.median(runs.map(\.pagesPerSecond))
         return m

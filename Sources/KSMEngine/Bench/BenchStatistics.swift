@@ -22,8 +22,9 @@ public enum BenchStatistics {
 extension ScanBenchmark.Result {
     /// Per-field medians of several runs of one workload; the counters of the first run whose
     /// counters differ from the kernel's, else of the first run.
-    public static func median(of runs: [Self]) -> Self {
-        precondition(!runs.isEmpty, "median of no runs")
+    /// - Throws: ``Errno/EINVAL`` for no runs.
+    public static func median(of runs: [Self]) throws(Errno) -> Self {
+        guard !runs.isEmpty else { throw .EINVAL }
         var m = runs.first { !$0.countersMatch } ?? runs[0]
         m.firstScanPagesPerSecond = BenchStatistics.median(runs.map(\.firstScanPagesPerSecond))
         m.mergeScanPagesPerSecond = BenchStatistics.median(runs.map(\.mergeScanPagesPerSecond))

@@ -132,6 +132,9 @@ public struct HostKernelBenchmark: Sendable {
         guard pages >= 1, Self.firstPage + pages <= SimulatedKernel.windowPages else {
             throw ScenarioError("--pages \(pages) does not fit the worker's window")
         }
+        guard ScanBenchmark.isValid(pages: pages, duplicateRatio: duplicateRatio) else {
+            throw ScenarioError("--duplicate-ratio \(duplicateRatio) is outside 0..<1")
+        }
         let rules = HostKernelBackend.hostKernelRules().1 ?? .linux6_17
         let backend = try HostKernelBackend(rules: rules, workerPath: workerPath)
         defer { backend.shutdown() }
@@ -403,8 +406,9 @@ private struct KsmdThread {
 extension HostKernelBenchmark.Result {
     /// Per-field medians of several runs; passes, counters and contents of the first run that
     /// differs from what was expected, else of the first run.
-    public static func median(of runs: [Self]) -> Self {
-        precondition(!runs.isEmpty, "median of no runs")
+    /// - Throws: ``Errno/EINVAL`` for no runs.
+    public static func median(of runs: [Self]) throws(Errno) -> Self {
+        guard !runs.isEmpty else { throw .EINVAL }
         var m = runs.first { !$0.countersMatch || !$0.contentsMatch } ?? runs[0]
         m.firstScanPagesPerSecond = BenchStatistics.median(runs.map(\.firstScanPagesPerSecond))
         m.mergeScanPagesPerSecond = BenchStatistics.median(runs.map(\.mergeScanPagesPerSecond))

@@ -53,7 +53,17 @@ public struct ScanBenchmark: Sendable {
     }
 
     /// The distinct contents: duplicates repeat the first `distinct` pages.
-    var distinct: Int { pages - Int((Double(pages) * duplicateRatio).rounded()) }
+    /// (A ratio outside 0...1 counts as its nearer end, so that ``fill(_:page:)`` never traps;
+    /// ``run()`` refuses it.)
+    var distinct: Int {
+        let ratio = duplicateRatio.isNaN ? 0 : min(max(duplicateRatio, 0), 1)
+        return pages - Int((Double(max(pages, 0)) * ratio).rounded())
+    }
+
+    /// Whether a workload of `pages` pages (at least 1) and `duplicateRatio` (0..<1) can be built.
+    public static func isValid(pages: Int, duplicateRatio: Double) -> Bool {
+        pages >= 1 && duplicateRatio >= 0 && duplicateRatio < 1
+    }
 
     /// Writes page `index` of the workload: content `index` for `index < distinct`, else a copy of
     /// content `(index - distinct) % distinct`; every content is a 16-byte header then a splitmix64
@@ -61,13 +71,17 @@ public struct ScanBenchmark: Sendable {
     /// kernel's run all write their pages with this.
     public func fill(_ bytes: UnsafeMutableRawBufferPointer, page index: Int) {
         let d = distinct
-        FillGenerator.pattern(bytes, tag: 0xBE_BC4, a: 0, b: UInt64(index < d ? index : (index - d) % max(d, 1)))
+        FillGenerator.pattern(
+            bytes, tag: 0xBE_BC4, a: 0, b: UInt64(truncatingIfNeeded: index < d ? index : (index - d) % max(d, 1)))
     }
 
     /// The workload in a new simulated kernel: one process with `pages` pages mapped private-anonymous,
     /// madvised mergeable and written with ``fill(_:page:)``; smart_scan off, and a whole pass per
     /// batch (`pages_to_scan` 2^32 - 1, as on the kernel).
+    /// - Throws: ``Errno/EINVAL`` for `pages` below 1 or a `duplicateRatio` outside 0..<1; the
+    ///   simulator's errno (ENOMEM beyond its memory budget).
     public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
+        guard Self.isValid(pages: pages, duplicateRatio: duplicateRatio) else { throw .EINVAL }
         let k = SimulatedKernel()
         k.scanThreads = threads
         var knobs = k.ksmKnobs
@@ -99,6 +113,7 @@ public struct ScanBenchmark: Sendable {
     }
 
     /// Runs the benchmark.
+    /// - Throws: what ``makeWorkload()`` throws.
     public func run() throws(Errno) -> Result {
         let (k, _) = try makeWorkload()
         func timedScan() -> Double {

@@ -12,6 +12,8 @@ public struct EstimateError: Error, CustomStringConvertible, Sendable {
         case tooLarge
         /// Another failed read.
         case readFailed
+        /// ``KSMEstimator/Options`` that cannot work (a scan limit below 1).
+        case invalidOptions
     }
 
     /// What went wrong.

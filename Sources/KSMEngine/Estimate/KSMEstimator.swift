@@ -50,10 +50,14 @@ public struct KSMEstimator: Sendable {
     /// Errors, each an ``EstimateError`` of one line naming the file and errno: `.noProcess` (a pid
     /// that does not exist), `.permissionDenied` (the kernel refused to open or read a file),
     /// `.tooLarge` (more present anonymous pages than the memory budget; refused before any page
-    /// is read), `.readFailed`.
+    /// is read), `.readFailed`, `.invalidOptions` (a scan limit below 1).
     /// - Complexity: O(pages of the eligible VMAs with resident memory + full scans × eligible pages).
     public func estimate(pids: [Int32]) throws(EstimateError) -> KSMEstimate {
-        precondition(options.maxFullScans > 0 && options.stableScans > 0, "scan limits must be positive")
+        guard options.maxFullScans > 0, options.stableScans > 0 else {
+            throw EstimateError(
+                .invalidOptions,
+                "maxFullScans (\(options.maxFullScans)) and stableScans (\(options.stableScans)) must be at least 1")
+        }
         let zeroPage = try ZeroPageDetection.probe()
 
         // First pass: VMAs and pagemaps only.

@@ -27,8 +27,8 @@ public struct LiveVMA: Hashable, Sendable {
         self.swapKB = swapKB
     }
 
-    /// Pages in the VMA.
-    public var pages: Int { Int((end - start) / 4096) }
+    /// Pages in the VMA (0 when `end` is not above `start`).
+    public var pages: Int { end > start ? Int((end - start) / 4096) : 0 }
 
     /// The flags whose mnemonics this model knows (``VMFlags/init(mnemonic:)``); others are ignored.
     public var flags: VMFlags {

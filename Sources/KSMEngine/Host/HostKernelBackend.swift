@@ -190,7 +190,7 @@ public final class HostKernelBackend: ScenarioBackend {
             let got = try w.call("brk \(wanted)").map { UInt64(bitPattern: $0) }
             if got != wanted { throw Errno.ENOMEM }  // brk() answers the unchanged break
         case .write(let name, let at, let pages, let fill):
-            try write(try worker(name), at: at, pages: pages, fill: fills.filler(for: fill))
+            try write(try worker(name), at: at, pages: pages, fill: try fills.filler(for: fill))
         case .scan(let n):
             try ksmControl().scan(fullScans: n)
         case .ksmRun(let v):

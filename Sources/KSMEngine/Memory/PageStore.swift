@@ -4,6 +4,10 @@ public typealias PageHandle = UInt32
 /// Contiguous storage for simulated physical pages: contents in large chunks, metadata in arrays,
 /// pages named by integer handles.
 ///
+/// The engine's own: only ``pageSize`` is public. Its operations take handles on trust (a handle
+/// freed twice is a broken invariant), so they are not offered to callers, who reach pages through
+/// ``SimulatedKernel/withPage(_:_:_:)`` and ``SimulatedKernel/write(_:at:pages:forced:fill:)``.
+///
 /// This is the only type that owns raw memory for page contents. A page's `mapCount` is the number of
 /// page-table entries and page-cache slots that hold it; it is freed when that reaches zero.
 public final class PageStore {
@@ -14,7 +18,7 @@ public final class PageStore {
 
     private var chunks: [UnsafeMutableRawPointer] = []
     /// References to each page (mappings plus a page-cache slot); index 0 is unused.
-    public private(set) var mapCount: [UInt32] = [0]
+    private(set) var mapCount: [UInt32] = [0]
     /// The KSM state of each page, the model's `folio->mapping` for KSM: ``notKSM``, ``ksmNoNode``
     /// (a KSM page whose stable node is not yet set), or the index of its stable node.
     var ksmNode: [Int32] = [-1]
@@ -24,7 +28,7 @@ public final class PageStore {
     static let ksmNoNode: Int32 = -2
     private var freeList: [PageHandle] = []
     /// Pages allocated and not yet freed.
-    public private(set) var livePages = 0
+    private(set) var livePages = 0
     /// Changes whenever a page is allocated or written (``noteWrite()``): ksmd's hashes computed
     /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
     private(set) var generation: UInt64 = 0
@@ -43,14 +47,14 @@ public final class PageStore {
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
 
-    public init() {}
+    init() {}
 
     deinit {
         for c in chunks { Self.deallocateContents(c, byteCount: Self.chunkPages * Self.pageSize) }
     }
 
     /// Allocates a page with a reference count of one; its contents are undefined until written.
-    public func allocate() -> PageHandle {
+    func allocate() -> PageHandle {
         livePages += 1
         generation &+= 1
         if let h = freeList.popLast() {
@@ -69,16 +73,16 @@ public final class PageStore {
     }
 
     /// Adds a reference to `page`.
-    @inline(__always) public func retain(_ page: PageHandle) {
+    @inline(__always) func retain(_ page: PageHandle) {
         precondition(page != 0 && mapCount[Int(page)] > 0, "retain of a free page")
         mapCount[Int(page)] += 1
     }
 
     /// Whether `page` is a KSM page (`folio_test_ksm()`).
-    @inline(__always) public func isKSM(_ page: PageHandle) -> Bool { ksmNode[Int(page)] != Self.notKSM }
+    @inline(__always) func isKSM(_ page: PageHandle) -> Bool { ksmNode[Int(page)] != Self.notKSM }
 
     /// Drops a reference to `page`, freeing it when none remain.
-    @inline(__always) public func release(_ page: PageHandle) {
+    @inline(__always) func release(_ page: PageHandle) {
         precondition(page != 0 && mapCount[Int(page)] > 0, "release of a free page")
         mapCount[Int(page)] -= 1
         if mapCount[Int(page)] == 0 {
@@ -130,24 +134,24 @@ public final class PageStore {
     }
 
     /// The address of a page's 4096 bytes; valid while the page is allocated.
-    @inline(__always) public func bytes(_ page: PageHandle) -> UnsafeMutableRawPointer {
+    @inline(__always) func bytes(_ page: PageHandle) -> UnsafeMutableRawPointer {
         chunks[Int(page) >> Self.chunkShift] + (Int(page) & (Self.chunkPages - 1)) * Self.pageSize
     }
 
     /// Calls `body` with a page's bytes, read-only.
-    public func withBytes<R>(_ page: PageHandle, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    func withBytes<R>(_ page: PageHandle, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: bytes(page), count: Self.pageSize))
     }
 
     /// A new page holding a copy of `page`'s contents.
-    public func copy(_ page: PageHandle) -> PageHandle {
+    func copy(_ page: PageHandle) -> PageHandle {
         let n = allocate()
         bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
         return n
     }
 
     /// Whether two pages hold the same bytes (`memcmp`).
-    public func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
+    func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
         a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
     }
 }

@@ -12,11 +12,13 @@ public final class FillGenerator {
     public init() {}
 
     /// A filler for the pages of one write: call it with each page's index in the write, in order.
-    public func filler(for fill: Fill) -> (Int, UnsafeMutableRawBufferPointer) -> Void {
+    /// - Throws: ``ScenarioError`` for `classes` outside 1...2^40, as a scenario file is refused.
+    public func filler(for fill: Fill) throws(ScenarioError) -> (Int, UnsafeMutableRawBufferPointer) -> Void {
         switch fill {
         case .byte(let b):
             return { _, page in page.initializeMemory(as: UInt8.self, repeating: b) }
         case .classes(let k, let namespace):
+            try ScenarioLimits.check("classes", k, ScenarioLimits.classes)
             let ns: UInt32
             if let n = namespaces[namespace] {
                 ns = n

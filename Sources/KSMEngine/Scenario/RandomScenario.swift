@@ -25,7 +25,7 @@ public struct RandomScenario {
         public var steps = 40
         /// Most processes alive at once.
         public var maxProcesses = 4
-        /// Pages of the window used.
+        /// Pages of the window used (1 at least, the pages below the heap at most).
         public var windowPages = 96
         /// Whether to include mapping kinds the host kernel cannot reproduce (legacy-driver files,
         /// DAX, devices).
@@ -59,11 +59,12 @@ public struct RandomScenario {
             [KnobSetting(name: "max_page_sharing", value: .int(256))],
         ]
         let prots = ["rw", "r", "none", "rw", "rw", "rwx"]
-        for _ in 0..<options.steps {
+        let windowPages = min(max(options.windowPages, 1), SimulatedKernel.heapBase)
+        for _ in 0..<max(options.steps, 0) {
             let p = live.randomElement(using: &g) ?? first
-            let at = Int.random(in: 0..<options.windowPages, using: &g)
+            let at = Int.random(in: 0..<windowPages, using: &g)
             let pages = Int.random(in: 1...16, using: &g)
-            let len = min(pages, options.windowPages - at)
+            let len = min(pages, windowPages - at)
             switch Int.random(in: 0..<100, using: &g) {
             case 0..<22:
                 steps.append(

@@ -79,7 +79,7 @@ public final class SimulatorBackend: ScenarioBackend {
                     "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)"
                 )
             }
-            try kernel.write(p(name), at: at, pages: pages, fill: fills.filler(for: fill))
+            try kernel.write(p(name), at: at, pages: pages, fill: try fills.filler(for: fill))
         case .scan(let n):
             recordSample()
             try kernel.runKSMD(fullScans: n)
@@ -130,7 +130,7 @@ public final class SimulatorBackend: ScenarioBackend {
             let page = m.at + Int(mutators[i].rng.next() % UInt64(m.pages))
             if let pid = pids[m.process] {
                 do {
-                    try kernel.write(pid, at: page, pages: 1, fill: fills.filler(for: .unique))
+                    try kernel.write(pid, at: page, pages: 1, fill: try fills.filler(for: .unique))
                 } catch let e as Errno where e == .ENOMEM {
                     throw ScenarioError("a mutator's write exceeds the simulator's memory budget")
                 } catch {}

@@ -232,7 +232,7 @@ public final class ReferenceMemory {
     /// written (or is not mapped) stops the write there with EIO, keeping the pages before it.
     private func write(_ name: String, at: Int, pages: Int, fill: Fill, outcome: Errno?) -> [String] {
         // The backend asks its generator for a filler even when the write then fails.
-        let filler = fills.filler(for: fill)
+        guard let filler = try? fills.filler(for: fill) else { return ["write with fill \(fill): no filler"] }
         guard let pid = backend.pid(name), var p = processes[name] else { return [] }
         // The memory budget refuses the write before anything happens; only the simulator knows it.
         if outcome == .ENOMEM { return [] }
