@@ -245,6 +245,19 @@ import Testing
         #expect(LiveVMA(start: 0x2000, end: 0x1000, name: "", mnemonics: []).pages == 0)
     }
 
+    @Test func scanThreadsAreClamped() {
+        let k = SimulatedKernel()
+        k.scanThreads = .max
+        #expect(k.scanThreads == SimulatedKernel.maxScanThreads)
+        k.scanThreads = -3
+        #expect(k.scanThreads == 1)
+    }
+
+    @Test func theReferenceModelReportsAnImpossibleStep() {
+        let model = ReferenceMemory(backend: SimulatorBackend(rules: .linux6_17))
+        #expect(model.apply(.munmap("p", at: 5, pages: -3), outcome: nil).count == 1)
+    }
+
     @Test func randomScenariosTakeAnyOptions() throws {
         var o = RandomScenario.Options()
         o.steps = -4

@@ -215,14 +215,18 @@ final class MutexLock: @unchecked Sendable {
 #endif
 
 extension SimulatedKernel {
-    /// Threads that hash pages during a scan (1 by default). The counters do not depend on it.
+    /// Threads that hash pages during a scan (1 by default; values outside 1...256 count as the
+    /// nearer end). The counters do not depend on it.
     public var scanThreads: Int {
         get { ksm.ahead.threads }
         set {
             ksm.ahead.invalidate()
-            ksm.ahead.threads = Swift.max(1, newValue)
+            ksm.ahead.threads = Swift.min(Swift.max(1, newValue), Self.maxScanThreads)
         }
     }
+
+    /// The most threads ``scanThreads`` takes.
+    public static let maxScanThreads = 256
 
     /// The content hash of `page`, the one at `address` of the mm with id `mmID`: computed ahead if
     /// it was, else here. Also prefetches the unstable-index slot of a page a few ahead.

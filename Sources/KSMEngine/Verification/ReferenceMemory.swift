@@ -66,8 +66,10 @@ public final class ReferenceMemory {
     /// than an ``Errno`` (the run is broken then). Returns the ways the step's outcome differs from
     /// what the model predicts (a forced write stopping at another page, a `MADV_DONTNEED` failing
     /// otherwise, a shared anonymous mapping reusing an object), empty when they agree.
+    /// An action a scenario could not hold (``StepAction/validate()``) is reported, not followed.
     /// - Complexity: O(pages the step touches × 4 KiB), O(private pages) for fork.
     public func apply(_ action: StepAction, outcome: Errno?) -> [String] {
+        do { try action.validate() } catch { return ["\(action.op): not a step a scenario can hold: \(error)"] }
         switch action {
         case .spawn(let name):
             if outcome == nil { processes[name] = Process() }
