@@ -182,4 +182,43 @@ import Testing
         }
         #expect(backend.kernel.processIDs.isEmpty)
     }
+
+    /// The README's library examples, as written there.
+    @Test func theReadmeExamplesRun() throws {
+        let kernel = SimulatedKernel(rules: .linux6_17)
+        let a = kernel.spawn()
+        let b = kernel.spawn()
+        for p in [a, b] {
+            try kernel.mmap(p, at: 0, pages: 64, prot: .readWrite, .privateAnonymous)
+            try kernel.madvise(p, at: 0, pages: 64, advice: .mergeable)
+            try kernel.write(p, at: 0, pages: 64) { i, page in
+                page.initializeMemory(as: UInt8.self, repeating: UInt8(i % 8 + 1))
+            }
+        }
+        try kernel.runKSMD(fullScans: 2)
+        let c = kernel.ksmCounters
+        #expect(c.pagesShared == 8 && c.pagesSharing == 120)
+        #expect(try kernel.ksmStat(a).mergingPages == 64)
+        #expect(try kernel.vmas(a).map(\.flags.mnemonics) == [["rd", "wr", "mr", "mw", "me", "ac", "mg"]])
+
+        var knobs = kernel.ksmKnobs
+        knobs.pagesToScan = 1000
+        knobs.maxPageSharing = 1
+        #expect { try kernel.setKSMKnobs(knobs) } throws: {
+            "\($0)" == "KSM knob max_page_sharing = 1 refused with EINVAL (allowed: 2...2147483647)"
+        }
+
+        let s = try Scenario(
+            knobs: [KnobSetting(name: "pages_to_scan", value: .int(1000))],
+            checking: [
+                Step(.spawn("a")),
+                Step(.mmap("a", at: 0, pages: 64, prot: .readWrite, .privateAnonymous)),
+                Step(.madvise("a", at: 0, pages: 64, advice: .mergeable)),
+                Step(.write("a", at: 0, pages: 64, fill: .classes(8, namespace: ""))),
+                Step(.munmap("a", at: 0, pages: 0), expect: .EINVAL),
+                Step(.scan(fullScans: 2)),
+            ])
+        let reports = try ScenarioRunner.run(s, on: SimulatorBackend(rules: s.rules))
+        #expect(reports.last?.ksm.pagesShared == 8 && reports.last?.ksm.pagesSharing == 56)
+    }
 }
