@@ -91,7 +91,9 @@ extension SimulatedKernel {
         /// Whether a knob that needs an empty stable tree may change (`ksm_pages_shared` 0 and
         /// `remove_all_stable_nodes()` done).
         func stableTreeEmptied() -> Bool { ksm.pagesShared == 0 && removeAllStableNodes() }
-        let whileNoKSMPages = "\(allowed), changed only while no KSM page exists (pages_shared is \(ksm.pagesShared))"
+        func busy() -> KnobError {
+            refused(.EBUSY, "\(allowed), changed only while no KSM page exists (pages_shared is \(ksm.pagesShared))")
+        }
         switch name {
         case "run":
             if ksm.knobs.run != v {
@@ -104,11 +106,11 @@ extension SimulatedKernel {
         case "sleep_millisecs": ksm.knobs.sleepMillisecs = v
         case "max_page_sharing":
             if v == ksm.knobs.maxPageSharing { return }
-            guard stableTreeEmptied() else { throw refused(.EBUSY, whileNoKSMPages) }
+            guard stableTreeEmptied() else { throw busy() }
             ksm.knobs.maxPageSharing = v
         case "merge_across_nodes":
             if (v == 1) == ksm.knobs.mergeAcrossNodes { return }
-            guard stableTreeEmptied() else { throw refused(.EBUSY, whileNoKSMPages) }
+            guard stableTreeEmptied() else { throw busy() }
             ksm.knobs.mergeAcrossNodes = v == 1
         case "use_zero_pages": ksm.knobs.useZeroPages = v == 1
         case "smart_scan": ksm.knobs.smartScan = v == 1
