@@ -163,13 +163,19 @@ public struct Step: Hashable, Sendable {
     public var expect: Errno?
 }
 
-/// A parsed scenario file: a rule set, KSM knobs and steps.
+/// A scenario: a rule set, KSM knobs and steps, read from a file (``parse(_:)``) or built in Swift
+/// (``init(rules:knobs:checking:)``).
 public struct Scenario: Sendable {
+    /// The eligibility rule set (`"rules"`).
     public var rules: EligibilityRules
     /// The `"ksm"` knobs, in the order written.
     public var knobs: [KnobSetting]
+    /// The steps, in order; each step's ``Step/index`` is its place in the file.
     public var steps: [Step]
 
+    /// A scenario of exactly these parts, unchecked: ``ScenarioRunner`` checks it
+    /// (``validate()``) before its first step; ``init(rules:knobs:checking:)`` numbers the steps
+    /// and checks them at once.
     public init(rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], steps: [Step]) {
         self.rules = rules
         self.knobs = knobs
