@@ -42,7 +42,9 @@ public struct MapRequest: Hashable, Sendable {
     /// The file's name for file, shmem, DAX and device backings (mappings of one name share one
     /// object); ignored for anonymous memory.
     public var file: String?
-    /// The file offset in pages.
+    /// The file offset in pages; ignored for anonymous memory, as the kernel ignores it. For the
+    /// other backings `offset + pages` must lie in 0...``SimulatedKernel/maxFileOffsetPages``
+    /// (else `mmap` gives EOVERFLOW).
     public var offset: Int
     /// `MAP_NORESERVE`.
     public var noReserve: Bool
