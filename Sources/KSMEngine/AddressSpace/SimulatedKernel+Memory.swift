@@ -151,7 +151,7 @@ public final class ContentDigest {
     public func add(_ page: UnsafeRawPointer) { feed(cxxh_xxh3_64(page, PageStore.pageSize)) }
     /// Adds a page that reads as zeros.
     public func addZeroPage() { feed(Self.zeroHash) }
-    /// Adds `count` pages that read as zeros.
+    /// Adds `count` pages that read as zeros (none for a count below 1).
     public func addZeroPages(_ count: Int) {
         var left = count
         Self.zeroRun.withUnsafeBytes { run in
