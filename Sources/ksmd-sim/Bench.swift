@@ -17,25 +17,26 @@ struct Bench: ParsableCommand {
             that the counters are identical. docs/performance.md tells how each number is taken.
             """)
 
-    @Option(help: "Pages in the process.")
+    @Option(parsing: .unconditional, help: "Pages in the process.")
     var pages: Int = 262_144
 
-    @Option(help: "Fraction of pages that duplicate others (0 to 1).")
+    @Option(parsing: .unconditional, help: "Fraction of pages that duplicate others (0 to 1).")
     var duplicateRatio: Double = 0.5
 
-    @Option(help: "Threads hashing pages during scans (the counters do not depend on it).")
+    @Option(parsing: .unconditional, help: "Threads hashing pages during scans (the counters do not depend on it).")
     var threads: Int = 1
 
     @Flag(help: "Also measure this machine's ksmd on the same workload (root), with simulator/kernel ratios.")
     var kernel = false
 
     @Option(
+        parsing: .unconditional,
         help:
             "With --kernel: microseconds to sleep between two reads of full_scans (0: spin, which starves ksmd on a small machine)."
     )
     var pollSleepUs: Int = 100
 
-    @Option(name: .customLong("repeat"), help: "Runs of every measurement; medians are reported.")
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: "Runs of every measurement; medians are reported.")
     var runs: Int = 1
 
     @Flag(help: "Print JSON.")
@@ -45,13 +46,13 @@ struct Bench: ParsableCommand {
     var jsonFile: String?
 
     func validate() throws {
-        guard pages >= 1 && pages <= 1 << 26 else { throw ValidationError("--pages must be between 1 and 67108864") }
-        guard duplicateRatio >= 0 && duplicateRatio < 1 else { throw ValidationError("--duplicate-ratio must be in [0, 1)") }
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
-        guard runs >= 1 && runs <= 1000 else { throw ValidationError("--repeat must be between 1 and 1000") }
-        guard pollSleepUs >= 0 && pollSleepUs <= 1_000_000 else {
-            throw ValidationError("--poll-sleep-us must be between 0 and 1000000")
+        try requireOption("--pages", pages, in: 1...(1 << 26))
+        guard duplicateRatio >= 0 && duplicateRatio < 1 else {
+            throw ValidationError("--duplicate-ratio must be at least 0 and below 1, got \(duplicateRatio)")
         }
+        try requireOption("--threads", threads, in: 1...256)
+        try requireOption("--repeat", runs, in: 1...1000)
+        try requireOption("--poll-sleep-us", pollSleepUs, in: 0...1_000_000)
     }
 
     func run() throws {

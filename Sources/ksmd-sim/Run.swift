@@ -25,11 +25,12 @@ struct Run: ParsableCommand {
         case scans, seconds
     }
 
-    @Option(help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
+    @Option(
+        parsing: .unconditional, help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        if let m = memoryBudgetMib, m < 1 || m > 1 << 40 { throw ValidationError("--memory-budget-mib must be at least 1") }
+        if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
