@@ -55,7 +55,7 @@ struct Compare: ParsableCommand {
         for r in ruleSets {
             var s = scenario
             s.rules = r
-            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r))))
+            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r), file: file)))
         }
         if json {
             let out = JSON.object([

@@ -101,22 +101,23 @@ func loadScenario(_ path: String) throws -> Scenario {
     }
 }
 
-/// Runs a scenario on a backend, or exits with one line; a progress bar shows on a terminal.
-func runScenario(_ scenario: Scenario, on backend: ScenarioBackend) throws -> [Report] {
+/// Runs a scenario on a backend, or exits with one line naming the scenario's file; a progress bar
+/// shows on a terminal.
+func runScenario(_ scenario: Scenario, on backend: ScenarioBackend, file: String) throws -> [Report] {
     let progress = ProgressBar()
     defer { progress.finish() }
     do {
         return try ScenarioRunner.run(scenario, on: backend, onStep: { progress.update($0, $1) })
     } catch {
         progress.finish()
-        printError(error.description)
+        printError("\(file): \(error.description)")
         throw Exit.dataError
     }
 }
 
 /// Runs a scenario on a backend and prints its reports, or exits with one line.
-func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, json: Bool, header: String) throws {
-    let reports = try runScenario(scenario, on: backend)
+func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, file: String, json: Bool, header: String) throws {
+    let reports = try runScenario(scenario, on: backend, file: file)
     if json {
         print(JSON.object([("reports", .array(reports.map(\.json)))]).serialized(pretty: true))
     } else {

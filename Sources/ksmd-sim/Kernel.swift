@@ -32,7 +32,7 @@ struct Kernel: ParsableCommand {
                 kernelReports = try ScenarioRunner.run(scenario, on: backend)
                 simulatorReports = try ScenarioRunner.run(scenario, on: SimulatorBackend(rules: scenario.rules))
             } catch {
-                printError(error.description)
+                printError("\(file): \(error.description)")
                 throw Exit.dataError
             }
             let diffs = ReportComparison.differences(simulatorReports, kernelReports)
@@ -43,6 +43,6 @@ struct Kernel: ParsableCommand {
             for d in diffs { print(d) }
             throw ExitCode(1)
         }
-        try runAndPrint(scenario, on: backend, json: json, header: "host kernel")
+        try runAndPrint(scenario, on: backend, file: file, json: json, header: "host kernel")
     }
 }

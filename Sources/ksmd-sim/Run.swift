@@ -36,7 +36,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let scenario = try loadScenario(file)
         let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
-        let reports = try runScenario(scenario, on: backend)
+        let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {
             let chart = SVGChart(
