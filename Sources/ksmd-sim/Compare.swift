@@ -30,27 +30,9 @@ struct Compare: ParsableCommand {
         }
     }
 
-    func loadRules(_ item: String) throws -> EligibilityRules {
-        if let r = EligibilityRules.builtIn[item] { return r }
-        guard access(item, F_OK) == 0 else {
-            printError(
-                "unknown rule set \"\(item)\": not a built-in name (\(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))) nor a file"
-            )
-            throw Exit.usage
-        }
-        let text = try readScenarioFile(item)
-        do {
-            let json = try JSON.parse(text)
-            return try Scenario.decodeRules(json["rules"] ?? json)
-        } catch {
-            printError("\(item): \(error)")
-            throw Exit.dataError
-        }
-    }
-
     func run() throws {
         let scenario = try loadScenario(file)
-        let ruleSets = try rules.split(separator: ",").map { try loadRules(String($0)) }
+        let ruleSets = try rules.split(separator: ",").map { try loadRuleSet(String($0)) }
         var runs: [(EligibilityRules, [Report])] = []
         for r in ruleSets {
             var s = scenario

@@ -19,7 +19,10 @@ struct Estimate: ParsableCommand {
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
 
-    @Option(help: "The eligibility rule set: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")).")
+    @Option(
+        help:
+            "The eligibility rule set: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")), or a rule-set file (as compare --rules takes)."
+    )
     var rules: String = EligibilityRules.linux6_17.name
 
     @Option(help: "Only look at this address range, as START-END in hex (e.g. 0x100000000000-0x110000000000).")
@@ -32,16 +35,13 @@ struct Estimate: ParsableCommand {
         guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
         for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
-        guard EligibilityRules.builtIn[rules] != nil else {
-            throw ValidationError(
-                "unknown rule set \"\(rules)\": use one of \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))")
-        }
+        guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
         if let range, Self.parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
         if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
-        var options = KSMEstimator.Options(rules: EligibilityRules.builtIn[rules]!, range: range.flatMap(Self.parseRange))
+        var options = KSMEstimator.Options(rules: try loadRuleSet(rules), range: range.flatMap(Self.parseRange))
         if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
         let estimate: KSMEstimate
         do {
