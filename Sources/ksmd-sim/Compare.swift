@@ -23,6 +23,12 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print {\"runs\":[{\"rules\":NAME,\"reports\":[...]},...]}.")
     var json = false
 
+    @Flag(
+        help:
+            "Only the table of all processes (no per-process tables); with --json, each run's last report without its processes."
+    )
+    var summary = false
+
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
         guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
@@ -41,13 +47,22 @@ struct Compare: ParsableCommand {
         }
         if json {
             let out = JSON.object([
-                ("runs", .array(runs.map { .object([("rules", .string($0.0.name)), ("reports", .array($0.1.map(\.json)))]) }))
+                (
+                    "runs",
+                    .array(
+                        runs.map {
+                            .object([
+                                ("rules", .string($0.0.name)),
+                                summary ? ("last", ReportSummary($0.1.last!).json) : ("reports", .array($0.1.map(\.json))),
+                            ])
+                        })
+                )
             ])
             print(out.serialized(pretty: true))
             return
         }
         let finals = runs.map { ($0.0.name, $0.1.last!) }
-        print("\(file): final reports under \(finals.map(\.0).joined(separator: ", "))\n")
+        print("\(file): last reports under \(finals.map(\.0).joined(separator: ", "))\n")
         let globalRows = finals.map { name, r -> [String] in
             [
                 name, "\(r.ksm.pagesShared)", "\(r.ksm.pagesSharing)", "\(r.ksm.ksmZeroPages)", "\(r.ksm.generalProfit)",
@@ -56,6 +71,7 @@ struct Compare: ParsableCommand {
         }
         print("all processes")
         print(Self.table(["rules", "pages_shared", "pages_sharing", "ksm_zero_pages", "saved bytes", "VMAs"], globalRows))
+        if summary { return }
         let names = finals.flatMap { $0.1.processes.map(\.name) }.reduce(into: [String]()) {
             if !$0.contains($1) { $0.append($1) }
         }
