@@ -53,6 +53,8 @@ enum Exit {
     static let dataError = ExitCode(65)
     /// EX_NOINPUT: the file cannot be read.
     static let noInput = ExitCode(66)
+    /// EX_TEMPFAIL: try again later (`kernel` while other processes use KSM, without --force).
+    static let temporaryFailure = ExitCode(75)
     /// EX_NOPERM: not allowed (the host-kernel runner needs root).
     static let noPermission = ExitCode(77)
 }
