@@ -14,8 +14,25 @@ struct CLITests {
         var stderrLines: [Substring] { stderr.split(separator: "\n") }
     }
 
-    /// Runs `ksmd-sim ARGS`, output to temporary files; waits for its end.
-    static func ksmdSim(_ args: [String]) throws -> Outcome {
+    /// A running `ksmd-sim`, its output going to temporary files.
+    struct Child {
+        var pid: pid_t
+        var paths: [String]
+
+        func read(_ i: Int) -> String { (try? ProcFiles.read(paths[i]).get()) ?? "" }
+
+        /// Waits for its end; its exit status (128 + N when killed by signal N) and output.
+        func wait() -> Outcome {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            defer { for p in paths { unlink(p) } }
+            let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            return Outcome(status: code, stdout: read(0), stderr: read(1))
+        }
+    }
+
+    /// Starts `ksmd-sim ARGS`, stdin from /dev/null, stdout and stderr to temporary files.
+    static func start(_ args: [String]) throws -> Child {
         var paths: [String] = []
         for _ in 0..<2 {
             var template = Array("/tmp/ksmd-sim-cli-XXXXXX".utf8CString)
@@ -24,7 +41,6 @@ struct CLITests {
             close(fd)
             paths.append(String(cString: template))
         }
-        defer { for p in paths { unlink(p) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -36,12 +52,11 @@ struct CLITests {
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
         try #require(posix_spawn(&pid, exe, &actions, nil, &argv, environ) == 0)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        func read(_ path: String) -> String { (try? ProcFiles.read(path).get()) ?? "" }
-        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Outcome(status: code, stdout: read(paths[0]), stderr: read(paths[1]))
+        return Child(pid: pid, paths: paths)
     }
+
+    /// Runs `ksmd-sim ARGS` to its end.
+    static func ksmdSim(_ args: [String]) throws -> Outcome { try start(args).wait() }
 
     /// The path of a file of `examples/`.
     static func example(_ name: String) -> String { packageRoot + "/examples/" + name }
@@ -206,5 +221,67 @@ struct CLITests {
         let text = try ProcFiles.read(svg).get()
         // The samples span 0 to 0.040042 s: "0.0–0.0 s" before.
         #expect(text.contains("full scans 0–3, simulated time 0–0.04 s"), "\(text.prefix(2000))")
+    }
+}
+
+/// `ksmd-sim kernel` before it takes over the host's KSM: the warning, the wait for another run's
+/// lock, the refusal while another process uses KSM, and `--force`. Nothing here writes the knobs
+/// but the host runner itself, under its lock.
+@Suite(
+    .serialized,
+    .enabled(
+        if: HostKernel.available && FuzzTests.ksmdSim != nil,
+        "needs root, /sys/kernel/mm/ksm and ksmd-sim built next to the tests"))
+struct KernelCommandTests {
+    static let warning =
+        "ksmd-sim: kernel: this run writes run=2 to /sys/kernel/mm/ksm, which unmerges every KSM page of every process on this host (running VMs included)"
+
+    @Test func saysWhenItWaitsForAnotherRun() throws {
+        // Another run, as far as the lock goes.
+        let fd = open(HostKSMControl.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        flock(fd, LOCK_EX)
+        let child = try CLITests.start(["kernel", CLITests.example("selftest-merge.json")])
+        let deadline = WorkerProcess.monotonicSeconds() + 60
+        while !child.read(1).contains("waiting for another") && WorkerProcess.monotonicSeconds() < deadline { usleep(10_000) }
+        // Still blocked on the lock, before it saved or wrote anything.
+        kill(child.pid, SIGKILL)
+        let r = child.wait()
+        flock(fd, LOCK_UN)
+        close(fd)
+        #expect(r.status == 128 + SIGKILL)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderrLines
+        #expect(lines.count == 2, "\(r.stderr)")
+        #expect(lines.first?.hasPrefix(Self.warning) == true)
+        #expect(
+            lines.last == "ksmd-sim: kernel: waiting for another ksmd-sim host run (lock \(HostKSMControl.lockPath))...")
+    }
+
+    /// A process registered with ksmd (a mergeable mapping with no page in it, so that ksmd of
+    /// other runs finds nothing to count) makes `kernel` refuse; `--force` runs anyway.
+    @Test func refusesWhileAnotherProcessUsesKSMUnlessForced() throws {
+        try HostKernel.withKnobTestLock {
+            let worker = try #require(HostKernelBackend.defaultWorkerPath())
+            let user = try WorkerProcess.spawn(path: worker, executable: worker, name: "user")
+            defer { user.kill() }
+            let address = try #require(try user.call("mmap 0 1048576 3 34 0 0"))  // rw, MAP_PRIVATE | MAP_ANONYMOUS
+            try user.call("madvise \(address) 1048576 12")  // MADV_MERGEABLE
+            #expect(HostKSMUsers.current(workerGraceSeconds: 0).processes.contains { $0.pid == user.pid && $0.mergeable })
+
+            let refused = try CLITests.ksmdSim(["kernel", CLITests.example("selftest-merge.json")])
+            #expect(refused.status == 75)
+            #expect(refused.stdout.isEmpty)
+            #expect(refused.stderrLines.count == 2, "\(refused.stderr)")
+            #expect(refused.stderrLines.first?.hasPrefix(Self.warning) == true)
+            let line = String(refused.stderrLines.last ?? "")
+            #expect(line.hasPrefix("ksmd-sim: kernel: refused, other processes use KSM ("), "\(line)")
+            #expect(line.contains("pid \(user.pid) (ksm-worker): registered with ksmd"), "\(line)")
+            #expect(line.hasSuffix("--force runs anyway"))
+
+            let forced = try CLITests.ksmdSim(["kernel", "--force", "--compare", CLITests.example("selftest-merge.json")])
+            #expect(forced.status == 0, "\(forced.stderr)")
+            #expect(forced.stdout == "simulator and kernel agree on all 3 reports\n")
+        }
     }
 }
