@@ -63,6 +63,9 @@ struct Bench: ParsableCommand {
                 printError("bench --kernel: \(error)")
                 throw geteuid() == 0 ? Exit.dataError : Exit.noPermission
             }
+            printError(
+                "bench --kernel: this run writes run=2 to /sys/kernel/mm/ksm, which unmerges every KSM page of every "
+                    + "process on this host (running VMs included); the knobs are restored at the end")
         }
         var simulator: [ScanBenchmark.Result] = []
         var singleThread: [ScanBenchmark.Result] = []
