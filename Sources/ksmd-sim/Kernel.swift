@@ -1,6 +1,10 @@
 import ArgumentParser
 import KSMEngine
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct Kernel: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario file on this machine's real kernel and print the same reports.",
@@ -27,9 +31,12 @@ struct Kernel: ParsableCommand {
 
     func run() throws {
         let scenario = try loadScenario(file)
-        printError(
-            "kernel: this run writes run=2 to /sys/kernel/mm/ksm, which unmerges every KSM page of every process "
-                + "on this host (running VMs included); the knobs are restored at the end")
+        // Said before it may wait for the lock; without root it ends at once with one line.
+        if geteuid() == 0 {
+            printError(
+                "kernel: this run writes run=2 to /sys/kernel/mm/ksm, which unmerges every KSM page of every process "
+                    + "on this host (running VMs included); the knobs are restored at the end")
+        }
         let backend: HostKernelBackend
         var othersUseKSM = false
         do {

@@ -28,7 +28,7 @@ public struct HostKSMUsers: Sendable, CustomStringConvertible {
 
     /// "pid 812 (qemu-system-x86): 51200 merging pages; pages_shared 900, pages_sharing 50300".
     public var description: String {
-        var parts = processes.map { u in
+        var parts = processes.prefix(5).map { u in
             var what: [String] = []
             if u.mergingPages > 0 { what.append("\(u.mergingPages) merging pages") }
             if u.zeroPages > 0 { what.append("\(u.zeroPages) KSM zero pages") }
@@ -36,6 +36,7 @@ public struct HostKSMUsers: Sendable, CustomStringConvertible {
             if what.isEmpty { what.append("registered with ksmd") }
             return "pid \(u.pid) (\(u.command)): " + what.joined(separator: ", ")
         }
+        if processes.count > 5 { parts.append("\(processes.count - 5) more processes") }
         let nonzero = counters.filter { $0.1 > 0 }
         if !nonzero.isEmpty { parts.append(nonzero.map { "\($0.0) \($0.1)" }.joined(separator: ", ")) }
         return parts.isEmpty ? "nobody" : parts.joined(separator: "; ")
