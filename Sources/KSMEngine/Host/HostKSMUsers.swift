@@ -9,12 +9,17 @@ import Glibc
 public struct HostKSMUsers: Sendable, CustomStringConvertible {
     /// One process registered with ksmd (`ksm_mergeable: yes`) or with KSM pages or rmap items.
     public struct User: Sendable, Hashable {
+        /// The process id.
         public var pid: Int32
         /// `/proc/PID/comm`.
         public var command: String
+        /// `ksm_rmap_items`: its pages ksmd tracks.
         public var rmapItems: Int
+        /// `ksm_merging_pages`: its pages mapped to KSM pages.
         public var mergingPages: Int
+        /// `ksm_zero_pages`: its pages merged into the zero page (`use_zero_pages` 1).
         public var zeroPages: Int
+        /// `ksm_mergeable`: registered with ksmd (a `VM_MERGEABLE` VMA, or `PR_SET_MEMORY_MERGE`).
         public var mergeable: Bool
     }
 
