@@ -23,6 +23,12 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print {\"runs\":[{\"rules\":NAME,\"reports\":[...]},...]}.")
     var json = false
 
+    @Flag(
+        help:
+            "Only the table of all processes (no per-process tables); with --json, each run's last report without its processes."
+    )
+    var summary = false
+
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
         guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
@@ -30,42 +36,33 @@ struct Compare: ParsableCommand {
         }
     }
 
-    func loadRules(_ item: String) throws -> EligibilityRules {
-        if let r = EligibilityRules.builtIn[item] { return r }
-        guard access(item, F_OK) == 0 else {
-            printError(
-                "unknown rule set \"\(item)\": not a built-in name (\(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))) nor a file"
-            )
-            throw Exit.usage
-        }
-        let text = try readScenarioFile(item)
-        do {
-            let json = try JSON.parse(text)
-            return try Scenario.decodeRules(json["rules"] ?? json)
-        } catch {
-            printError("\(item): \(error)")
-            throw Exit.dataError
-        }
-    }
-
     func run() throws {
         let scenario = try loadScenario(file)
-        let ruleSets = try rules.split(separator: ",").map { try loadRules(String($0)) }
+        let ruleSets = try rules.split(separator: ",").map { try loadRuleSet(String($0)) }
         var runs: [(EligibilityRules, [Report])] = []
         for r in ruleSets {
             var s = scenario
             s.rules = r
-            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r))))
+            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r), file: file)))
         }
         if json {
             let out = JSON.object([
-                ("runs", .array(runs.map { .object([("rules", .string($0.0.name)), ("reports", .array($0.1.map(\.json)))]) }))
+                (
+                    "runs",
+                    .array(
+                        runs.map {
+                            .object([
+                                ("rules", .string($0.0.name)),
+                                summary ? ("last", ReportSummary($0.1.last!).json) : ("reports", .array($0.1.map(\.json))),
+                            ])
+                        })
+                )
             ])
             print(out.serialized(pretty: true))
             return
         }
         let finals = runs.map { ($0.0.name, $0.1.last!) }
-        print("\(file): final reports under \(finals.map(\.0).joined(separator: ", "))\n")
+        print("\(file): last reports under \(finals.map(\.0).joined(separator: ", "))\n")
         let globalRows = finals.map { name, r -> [String] in
             [
                 name, "\(r.ksm.pagesShared)", "\(r.ksm.pagesSharing)", "\(r.ksm.ksmZeroPages)", "\(r.ksm.generalProfit)",
@@ -74,6 +71,7 @@ struct Compare: ParsableCommand {
         }
         print("all processes")
         print(Self.table(["rules", "pages_shared", "pages_sharing", "ksm_zero_pages", "saved bytes", "VMAs"], globalRows))
+        if summary { return }
         let names = finals.flatMap { $0.1.processes.map(\.name) }.reduce(into: [String]()) {
             if !$0.contains($1) { $0.append($1) }
         }

@@ -11,35 +11,37 @@ struct Estimate: ParsableCommand {
             See docs/estimate.md.
             """)
 
-    @Option(name: .customLong("pid"), help: "A process to estimate (repeat for several: their pages merge together).")
+    @Option(
+        name: .customLong("pid"), parsing: .unconditionalSingleValue,
+        help: "A process to estimate (repeat for several: their pages merge together).")
     var pids: [Int32] = []
 
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
 
-    @Option(help: "The eligibility rule set: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")).")
+    @Option(
+        help:
+            "The eligibility rule set: \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", ")), or a rule-set file (as compare --rules takes)."
+    )
     var rules: String = EligibilityRules.linux6_17.name
 
     @Option(help: "Only look at this address range, as START-END in hex (e.g. 0x100000000000-0x110000000000).")
     var range: String?
 
-    @Option(help: "The most memory the snapshot may take, in MiB (default: half of physical memory).")
+    @Option(parsing: .unconditional, help: "The most memory the snapshot may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
     func validate() throws {
         guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
-        if let bad = pids.first(where: { $0 <= 0 }) { throw ValidationError("--pid \(bad) is not a process id") }
+        for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
-        guard EligibilityRules.builtIn[rules] != nil else {
-            throw ValidationError(
-                "unknown rule set \"\(rules)\": use one of \(EligibilityRules.builtIn.keys.sorted().joined(separator: ", "))")
-        }
+        guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
         if let range, Self.parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
-        if let m = memoryBudgetMib, m < 1 || m > 1 << 40 { throw ValidationError("--memory-budget-mib must be at least 1") }
+        if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
-        var options = KSMEstimator.Options(rules: EligibilityRules.builtIn[rules]!, range: range.flatMap(Self.parseRange))
+        var options = KSMEstimator.Options(rules: try loadRuleSet(rules), range: range.flatMap(Self.parseRange))
         if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
         let estimate: KSMEstimate
         do {

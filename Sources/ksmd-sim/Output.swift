@@ -51,3 +51,42 @@ final class ProgressBar {
         clear.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }
+
+/// A report without its per-process tables: the global counters and the processes' totals, for
+/// `--summary`.
+struct ReportSummary {
+    var report: Report
+
+    init(_ report: Report) { self.report = report }
+
+    /// Live processes, their VMAs, and their `ksm_stat` fields summed.
+    var totals: [(String, Int)] {
+        let p = report.processes
+        return [
+            ("processes", p.count), ("vmas", p.reduce(0) { $0 + $1.vmas.count }),
+            ("mergeable_vmas", p.reduce(0) { $0 + $1.vmas.filter { $0.flags.contains("mg") }.count }),
+            ("ksm_rmap_items", p.reduce(0) { $0 + $1.ksmStat.rmapItems }),
+            ("ksm_merging_pages", p.reduce(0) { $0 + $1.ksmStat.mergingPages }),
+            ("ksm_zero_pages", p.reduce(0) { $0 + $1.ksmStat.zeroPages }),
+            ("ksm_process_profit", p.reduce(0) { $0 + $1.ksmStat.processProfit }),
+        ]
+    }
+
+    var text: String {
+        var out = "== \(report.label)"
+        if let t = report.simulatedSeconds { out += " (t = \(t) s)" }
+        out += "\nksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
+        let t = totals
+        out += "\(t[0].1) live process\(t[0].1 == 1 ? "" : "es"), summed: "
+        out += t.dropFirst().map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
+        return out
+    }
+
+    var json: JSON {
+        var members: [(String, JSON)] = [("label", .string(report.label))]
+        if let t = report.simulatedSeconds { members.append(("simulated_seconds", .double(t))) }
+        members.append(("ksm", .object(report.ksm.fields.map { ($0.0, .int($0.1)) })))
+        members.append(("process_totals", .object(totals.map { ($0.0, .int($0.1)) })))
+        return .object(members)
+    }
+}

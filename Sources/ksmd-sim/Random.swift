@@ -5,14 +5,14 @@ struct Random: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a seeded random scenario (every step the simulator refuses carries its errno as expect).")
 
-    @Option(help: "The seed.")
+    @Option(parsing: .unconditional, help: "The seed.", transform: parseSeed)
     var seed: UInt64 = 1
 
-    @Option(help: "Number of random steps.")
+    @Option(parsing: .unconditional, help: "Number of random steps.")
     var steps: Int = 40
 
     func validate() throws {
-        guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be between 1 and 100000") }
+        try requireOption("--steps", steps, in: 1...100_000)
     }
 
     func run() throws {

@@ -8,8 +8,14 @@ struct Run: ParsableCommand {
     @Argument(help: "The scenario file (JSON; see docs/scenario-format.md).")
     var file: String
 
-    @Flag(help: "Print the reports as JSON: {\"reports\":[...]}.")
+    @Flag(help: "Print the reports as JSON: {\"reports\":[...],\"summary\":{...}}.")
     var json = false
+
+    @Flag(
+        help:
+            "Print only the last report's counters, per-process totals, time to converge and ksmd's CPU share (no per-report tables), for big scenarios; with --json, {\"last\":{...},\"summary\":{...}}."
+    )
+    var summary = false
 
     @Option(help: "Write the global counters after every full scan to this CSV file.")
     var csv: String?
@@ -25,17 +31,18 @@ struct Run: ParsableCommand {
         case scans, seconds
     }
 
-    @Option(help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
+    @Option(
+        parsing: .unconditional, help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        if let m = memoryBudgetMib, m < 1 || m > 1 << 40 { throw ValidationError("--memory-budget-mib must be at least 1") }
+        if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
         let scenario = try loadScenario(file)
         let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
-        let reports = try runScenario(scenario, on: backend)
+        let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {
             let chart = SVGChart(
@@ -43,7 +50,17 @@ struct Run: ParsableCommand {
                 xAxis: xAxis == .scans ? .fullScans : .seconds)
             try writeFile(plot, chart.render())
         }
-        if json {
+        if summary, let last = reports.last {
+            if json {
+                print(
+                    JSON.object([("last", ReportSummary(last).json), ("summary", backend.summary.json)]).serialized(pretty: true))
+            } else {
+                print(
+                    "simulator, rules \(scenario.rules.name); \(reports.count) report\(reports.count == 1 ? "" : "s"), the last:")
+                print(ReportSummary(last).text, terminator: "")
+                print(backend.summary.text)
+            }
+        } else if json {
             print(
                 JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(
                     pretty: true))

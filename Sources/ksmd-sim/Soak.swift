@@ -17,14 +17,14 @@ struct Soak: ParsableCommand {
             Stops at the first failure and prints its seed and its shrunk scenario (exit status 1).
             """)
 
-    @Option(help: "Scenario steps to execute in all.")
+    @Option(parsing: .unconditional, help: "Scenario steps to execute in all.")
     var operations: Int = 1_000_000
 
-    @Option(help: "The first scenario's seed.")
+    @Option(parsing: .unconditional, help: "The first scenario's seed.", transform: parseSeed)
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard operations >= 1 else { throw ValidationError("--operations must be at least 1") }
+        try requireOption("--operations", operations, in: 1...Int.max, unbounded: true)
     }
 
     func run() throws {

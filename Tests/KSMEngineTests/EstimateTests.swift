@@ -109,6 +109,21 @@ import Testing
         #expect(try snapshot.kernel.ksmStat(layout.pid).mergingPages == 48)
     }
 
+    /// The note on written zero pages says into how many KSM pages they merge, as ksmd merges them
+    /// with max_page_sharing 256 (1,024 make four, not one).
+    @Test(arguments: [(2, 1), (20, 1), (256, 1), (257, 1), (1024, 4), (1100, 5)])
+    func zeroPagesNoteCountsTheKSMPagesKsmdMakes(zeros: Int, ksmPages: Int) throws {
+        let s = try Scenario.parse(
+            #"{"steps":[{"op":"spawn","process":"a"},{"op":"mmap","process":"a","at":0,"pages":\#(zeros),"prot":"rw","map":"private-anon"},"#
+                + #"{"op":"madvise","process":"a","at":0,"pages":\#(zeros),"advice":"mergeable"},"#
+                + #"{"op":"write","process":"a","at":0,"pages":\#(zeros),"fill":{"byte":0}},{"op":"scan","full_scans":6}]}"#)
+        let last = try #require(try ScenarioRunner.run(s, on: SimulatorBackend(rules: s.rules)).last)
+        #expect(last.ksm.pagesShared == ksmPages)
+        let note = KSMEstimate.zeroMerge(zeros)
+        #expect(note.contains(ksmPages == 1 ? "into one KSM page" : "into \(ksmPages) KSM pages"), "\(note)")
+        #expect(note.hasSuffix("one left unmerged") == (last.ksm.pagesUnshared == 1), "\(note)")
+    }
+
     @Test func anEmptySnapshotNeedsNoScan() throws {
         let snapshot = KSMSnapshot(rules: .linux6_17, memoryBudgetPages: 16)
         _ = try snapshot.addProcess(vmaPages: [])

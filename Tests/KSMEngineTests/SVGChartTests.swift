@@ -134,6 +134,23 @@ import Testing
         #expect(line("pages_sharing").last!.1 < line("pages_shared").last!.1)
     }
 
+    /// The subtitle shows the simulated time to three significant digits: a 0.06 s run is not
+    /// "0.0 s".
+    @Test(arguments: [
+        (0.0, 0.06, "0–0.06"), (0.0, 0.100901, "0–0.101"), (0.5, 30.017, "0.5–30"), (1.25, 1.25, "1.25"),
+        (2.0, 1234.5, "2–1,235"),
+    ])
+    func subtitleTimeHasSignificantDigits(first: Double, last: Double, shown: String) {
+        var series = CounterSeries()
+        for (i, t) in [first, last].enumerated() {
+            var c = KSMCounters()
+            c.fullScans = i
+            series.append(.init(seconds: t, counters: c))
+        }
+        let texts = Self.texts(SVGChart(title: "t", series: series).render())
+        #expect(texts.contains { $0.hasSuffix("simulated time \(shown) s") }, "\(texts)")
+    }
+
     // MARK: Edge cases
 
     @Test func emptySeriesRendersAnEmptyChart() {

@@ -100,6 +100,17 @@ extension KSMEstimate {
         return out
     }
 
+    /// How `n` equal pages merge with the default knobs: like any equal pages, at most
+    /// `max_page_sharing` (256) mappings to a KSM page, so 1,024 make four KSM pages, not one.
+    static func zeroMerge(_ n: Int) -> String {
+        let perPage = KSMKnobs().maxPageSharing
+        let ksmPages = n / perPage + (n % perPage >= 2 ? 1 : 0)
+        let leftOver = n % perPage == 1 ? 1 : 0
+        guard ksmPages > 0 else { return "with nothing (no other page is equal)" }
+        return "like other equal pages, at most \(perPage) (max_page_sharing) to a KSM page: into "
+            + (ksmPages == 1 ? "one KSM page" : "\(ksmPages) KSM pages") + (leftOver == 1 ? ", one left unmerged" : "")
+    }
+
     /// What the numbers leave out, one sentence each (only the ones that apply).
     public var notes: [String] {
         func sum(_ f: (Process) -> Int) -> Int { processes.reduce(0) { $0 + f($1) } }
@@ -110,14 +121,16 @@ extension KSMEstimate {
             notes.append(
                 "\(zeroMapped) page\(zeroMapped == 1 ? " maps" : "s map") the shared zero page: skipped, as ksmd skips them")
         }
+        let zeros = sum(\.zeroFilledPages)
         if case .pfnsHidden = zeroPage {
             notes.append(
                 "PFNs are hidden without CAP_SYS_ADMIN, so zero-page mappings (read faults) cannot be told from written pages: "
-                    + "the \(sum(\.zeroFilledPages)) all-zero pages count as ordinary pages and merge into one KSM page; run as root for an exact count"
+                    + "the \(zeros) all-zero pages count as ordinary pages and merge \(Self.zeroMerge(zeros)); run as root for an exact count"
             )
-        } else if sum(\.zeroFilledPages) > 0 {
+        } else if zeros > 0 {
             notes.append(
-                "\(sum(\.zeroFilledPages)) eligible pages are written zeros: with use_zero_pages 0 they merge into one KSM page")
+                "\(zeros) eligible page\(zeros == 1 ? " is" : "s are") written zeros: with use_zero_pages 0 \(zeros == 1 ? "it merges" : "they merge") \(Self.zeroMerge(zeros))"
+            )
         }
         let swapped = sum(\.swappedPages)
         if swapped > 0 {

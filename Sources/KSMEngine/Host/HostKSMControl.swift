@@ -5,7 +5,8 @@ import Glibc
 /// at the end, on errors, and on SIGINT, SIGTERM, SIGHUP and crashes.
 ///
 /// A run starts from a clean slate: run=2 (unmerge everything, full_scans to 0), run=0, then the
-/// kernel's defaults. Restoring does the same, then writes back the saved values.
+/// kernel's defaults. Restoring does the same, then writes back the saved values (and run=1 if
+/// ksmd was running: the unmerged pages of other processes then merge again as it rescans them).
 final class HostKSMControl {
     static let directory = "/sys/kernel/mm/ksm"
     static let lockPath = "/run/lock/ksmd-sim-host-kernel.lock"
@@ -22,13 +23,28 @@ final class HostKSMControl {
     private var saved: [(String, String)] = []
     private var released = false
 
-    /// Takes the lock (waiting for another runner to finish), saves the knobs and resets KSM.
-    init() throws(ScenarioError) {
+    /// Takes the lock (waiting for another runner to finish, after calling `onLockWait` with the
+    /// lock's path), runs `beforeTakeover` holding it (an error there releases it and changes
+    /// nothing), saves the knobs and resets KSM.
+    init(
+        onLockWait: (String) -> Void = { _ in }, beforeTakeover: () throws(ScenarioError) -> Void = {}
+    ) throws(ScenarioError) {
         let fd = open(Self.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ScenarioError("cannot open \(Self.lockPath): \(String(cString: strerror(errno)))") }
-        if flock(fd, LOCK_EX) != 0 {
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let busy = errno == EWOULDBLOCK
+            if busy { onLockWait(Self.lockPath) }
+            if !busy || flock(fd, LOCK_EX) != 0 {
+                close(fd)
+                throw ScenarioError("cannot lock \(Self.lockPath): \(String(cString: strerror(errno)))")
+            }
+        }
+        do {
+            try beforeTakeover()
+        } catch {
+            flock(fd, LOCK_UN)
             close(fd)
-            throw ScenarioError("cannot lock \(Self.lockPath): \(String(cString: strerror(errno)))")
+            throw error
         }
         lockFD = fd
         for (name, _) in Self.defaults {
@@ -37,6 +53,8 @@ final class HostKSMControl {
             if name == "advisor_mode" { value = value.contains("[scan-time]") ? "scan-time" : "none" }
             saved.append((name, value))
         }
+        // run is not among the defaults (reset leaves it 0); put back only a running ksmd.
+        if ProcFiles.integer("\(Self.directory)/run") == 1 { saved.append(("run", "1")) }
         HostKSMRestorer.arm(saved: saved)
         do {
             try reset()
@@ -135,8 +153,9 @@ enum HostKSMRestorer {
     static func arm(saved: [(String, String)]) {
         let dir = HostKSMControl.directory
         var steps: [(String, String)] = [("run", "2"), ("run", "0"), ("advisor_mode", "none")]
-        steps += saved.filter { $0.0 != "advisor_mode" }
+        steps += saved.filter { $0.0 != "advisor_mode" && $0.0 != "run" }
         if let mode = saved.first(where: { $0.0 == "advisor_mode" }), mode.1 != "none" { steps.append(mode) }
+        steps += saved.filter { $0.0 == "run" }  // last, once every knob is back
         plan = steps.map { (strdup("\(dir)/\($0.0)")!, strdup($0.1)!) }
         armed = true
         if !installed {

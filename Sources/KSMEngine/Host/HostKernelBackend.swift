@@ -63,7 +63,15 @@ public final class HostKernelBackend: ScenarioBackend {
     /// test bundle in `.build/<triple>/debug/`), else the `KSM_WORKER` environment variable.
     /// Errors (one line each): not root, no `/sys/kernel/mm/ksm`, no worker binary, or `rules`
     /// other than the host kernel's.
-    public init(rules: EligibilityRules, workerPath: String? = nil) throws(ScenarioError) {
+    ///
+    /// While another run holds the host lock, `onLockWait` is called with the lock's path, then
+    /// the backend waits. `beforeTakeover` runs holding the lock, before anything is written: an
+    /// error it throws (for instance because ``HostKSMUsers/current(workerGraceSeconds:)`` shows
+    /// other users, whose KSM pages run=2 would unmerge) ends the run with nothing changed.
+    public init(
+        rules: EligibilityRules, workerPath: String? = nil, onLockWait: (String) -> Void = { _ in },
+        beforeTakeover: () throws(ScenarioError) -> Void = {}
+    ) throws(ScenarioError) {
         guard geteuid() == 0 else { throw ScenarioError("the host-kernel runner needs root") }
         guard access(Self.ksmDirectory, F_OK) == 0 else {
             throw ScenarioError("\(Self.ksmDirectory) is missing: the host kernel has no KSM")
@@ -90,7 +98,7 @@ public final class HostKernelBackend: ScenarioBackend {
         signal(SIGPIPE, SIG_IGN)  // a dead worker gives EPIPE, not a crash
         self.rules = rules
         self.workerPath = path
-        let control = try HostKSMControl()
+        let control = try HostKSMControl(onLockWait: onLockWait, beforeTakeover: beforeTakeover)
         self.control = control
         baselineScanned = ProcFiles.integer("\(Self.ksmDirectory)/pages_scanned") ?? 0
         baselineSkipped = ProcFiles.integer("\(Self.ksmDirectory)/pages_skipped") ?? 0

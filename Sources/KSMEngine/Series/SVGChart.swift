@@ -194,7 +194,8 @@ public struct SVGChart: Sendable {
         guard let first = samples.first, let last = samples.last else { return "no samples" }
         func range(_ a: String, _ b: String) -> String { a == b ? a : a + "–" + b }
         let scans = range(Self.grouped(first.counters.fullScans), Self.grouped(last.counters.fullScans))
-        let time = range(Self.fixed(first.seconds, decimals: 1), Self.fixed(last.seconds, decimals: 1))
+        let decimals = Self.significantDecimals(max(abs(first.seconds), abs(last.seconds)), digits: 3)
+        let time = range(Self.trimmed(first.seconds, decimals: decimals), Self.trimmed(last.seconds, decimals: decimals))
         let n = samples.count
         return "\(n) sample\(n == 1 ? "" : "s"), full scan\(scans.contains("–") ? "s" : "") \(scans), simulated time \(time) s"
     }
@@ -302,6 +303,31 @@ public struct SVGChart: Sendable {
             s += "." + String(repeating: "0", count: decimals - frac.count) + frac
         }
         return s
+    }
+
+    /// The decimals that show `v` to `digits` significant digits (at most 9).
+    static func significantDecimals(_ v: Double, digits: Int) -> Int {
+        guard v.isFinite, v > 0 else { return 0 }
+        var magnitude = 0  // floor(log10(v))
+        var x = v
+        while x >= 10 && magnitude < 400 {
+            x /= 10
+            magnitude += 1
+        }
+        while x < 1 && magnitude > -400 {
+            x *= 10
+            magnitude -= 1
+        }
+        return min(9, max(0, digits - 1 - magnitude))
+    }
+
+    /// ``fixed(_:decimals:)`` without trailing zeros after the point: 0.0600 is "0.06", 0.000 is "0".
+    static func trimmed(_ v: Double, decimals: Int) -> String {
+        var s = fixed(v, decimals: decimals)
+        guard s.contains(".") else { return s }
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s == "-0" ? "0" : s
     }
 
     /// `n` with thousands separators below ten million, else to three significant digits with a
