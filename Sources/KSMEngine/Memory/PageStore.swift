@@ -43,6 +43,7 @@ public final class PageStore {
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
 
+    /// Creates an empty store; contents are allocated in 2 MiB chunks as pages are.
     public init() {}
 
     deinit {
@@ -140,6 +141,7 @@ public final class PageStore {
     }
 
     /// A new page holding a copy of `page`'s contents.
+    /// - Complexity: O(4 KiB): one page of bytes copied.
     public func copy(_ page: PageHandle) -> PageHandle {
         let n = allocate()
         bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
@@ -147,6 +149,7 @@ public final class PageStore {
     }
 
     /// Whether two pages hold the same bytes (`memcmp`).
+    /// - Complexity: O(4 KiB) at most (`memcmp`).
     public func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
         a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
     }

@@ -16,6 +16,9 @@ public enum ScenarioRunner {
     ///
     /// A step that fails without an `expect`, fails with another errno than expected, or succeeds
     /// when a failure was expected ends the run with a ``ScenarioError`` naming it.
+    ///
+    /// - Complexity: The sum of the steps' costs, plus one ``ScenarioBackend/report(label:processes:)``
+    ///   per report.
     public static func run(
         _ scenario: Scenario, on backend: ScenarioBackend, onReport: (Report) -> Void = { _ in },
         onStep: (_ index: Int, _ count: Int) -> Void = { _, _ in }

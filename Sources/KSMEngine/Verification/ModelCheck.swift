@@ -33,6 +33,7 @@ public enum ModelCheck {
 
         /// The seed of the random scenario, if it came from one.
         public var seed: UInt64?
+        /// What kind of check failed.
         public var kind: Kind
         /// The position in ``scenario``'s steps after which the check failed (`nil`: before the
         /// first step).
