@@ -9,7 +9,9 @@ public struct ProcessID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Creates an identifier; only ``SimulatedKernel/spawn()`` and `fork` hand out ones that name a
     /// process.
     public init(_ rawValue: Int) { self.rawValue = rawValue }
+    /// Orders identifiers by number, which is creation order.
     public static func < (a: ProcessID, b: ProcessID) -> Bool { a.rawValue < b.rawValue }
+    /// `pid N`.
     public var description: String { "pid \(rawValue)" }
 }
 

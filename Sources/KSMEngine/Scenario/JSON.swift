@@ -57,6 +57,7 @@ public struct JSONSyntaxError: Error, CustomStringConvertible {
     public let column: Int
     /// What is wrong.
     public let message: String
+    /// `line L, column C: message`.
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
