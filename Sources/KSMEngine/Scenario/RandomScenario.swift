@@ -32,8 +32,8 @@ public struct RandomScenario {
         /// Whether to include mapping kinds the host kernel cannot reproduce (legacy-driver files,
         /// DAX, devices).
         public var simulatorOnlyKinds = false
-        /// Whether to change knobs that the kernel only times (none are) or that make host and
-        /// simulator diverge by design (none are); kept for future use.
+        /// The defaults: 40 steps, at most 4 processes at once, 96 pages of the window, and only
+        /// the mapping kinds the host kernel can reproduce.
         public init() {}
     }
 
