@@ -10,7 +10,9 @@ let package = Package(
         .executable(name: "ksm-worker", targets: ["ksm-worker"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (DocC); a command plugin, nothing a consumer builds.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Debian's libxxhash-dev, with every hash function inlined from the header.

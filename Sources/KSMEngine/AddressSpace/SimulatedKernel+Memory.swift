@@ -140,6 +140,7 @@ public final class ContentDigest {
     private let state: OpaquePointer
     static let zeroHash: UInt64 = SimulatedKernel.zeroPage.withUnsafeBytes { cxxh_xxh3_64($0.baseAddress, $0.count) }
 
+    /// Creates an empty digest (the digest of no pages).
     public init() {
         guard let s = cxxh_stream_new() else { fatalError("out of memory for an XXH3 state") }
         state = s

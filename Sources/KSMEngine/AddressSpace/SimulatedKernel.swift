@@ -4,9 +4,14 @@
 
 /// Identifies a simulated process.
 public struct ProcessID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The number, as the kernel's pid.
     public let rawValue: Int
+    /// Creates an identifier; only ``SimulatedKernel/spawn()`` and `fork` hand out ones that name a
+    /// process.
     public init(_ rawValue: Int) { self.rawValue = rawValue }
+    /// Orders identifiers by number, which is creation order.
     public static func < (a: ProcessID, b: ProcessID) -> Bool { a.rawValue < b.rawValue }
+    /// `pid N`.
     public var description: String { "pid \(rawValue)" }
 }
 
@@ -77,6 +82,7 @@ public final class SimulatedKernel {
     private var nextMM = 1
     private var nextAnonVMA = 1
 
+    /// Creates a machine with no processes, ksmd stopped and the kernel's default knobs.
     public init(rules: EligibilityRules = .linux6_17) {
         self.rules = rules
         store.beforeFreeingKSMPage = { [unowned self] in linkStableNodes() }

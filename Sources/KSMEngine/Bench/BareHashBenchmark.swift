@@ -10,7 +10,9 @@ import Glibc
 /// and the median pass is reported.
 /// `ksmd-sim bench` prints a steady scan as a fraction of it.
 public struct BareHashBenchmark: Sendable {
+    /// Pages to hash, 4 KiB each.
     public var pages: Int
+    /// The fraction of pages that repeat others' contents (0 to 1), as in ``ScanBenchmark``.
     public var duplicateRatio: Double
     /// Passes to time; the median is reported.
     public var passes: Int = 3
@@ -18,6 +20,12 @@ public struct BareHashBenchmark: Sendable {
     /// as many hashing threads (on this machine two threads share one memory bandwidth).
     public var threads: Int
 
+    /// Creates the floor benchmark for `pages` pages with the contents ``ScanBenchmark`` would write.
+    ///
+    /// - Parameters:
+    ///   - pages: The pages to hash.
+    ///   - duplicateRatio: The fraction of duplicated pages; it only changes the bytes, not the work.
+    ///   - threads: Threads hashing at once.
     public init(pages: Int, duplicateRatio: Double, threads: Int = 1) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
@@ -26,7 +34,9 @@ public struct BareHashBenchmark: Sendable {
 
     /// One run's result.
     public struct Result: Sendable {
+        /// The pages hashed per pass.
         public var pages: Int
+        /// Pages hashed per second of wall-clock time, in the median pass.
         public var pagesPerSecond: Double
         /// The XOR of every page's hash, so that no pass can be optimised away.
         public var checksum: UInt64

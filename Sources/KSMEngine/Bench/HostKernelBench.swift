@@ -22,7 +22,9 @@ import Glibc
 /// Everything goes through ``HostKernelBackend``, which locks, saves and resets
 /// `/sys/kernel/mm/ksm` and restores it at the end, on errors and on signals. Needs root.
 public struct HostKernelBenchmark: Sendable {
+    /// Pages of the workload, 4 KiB each.
     public var pages: Int
+    /// The fraction of pages that repeat others' contents (0 to 1).
     public var duplicateRatio: Double
     /// Steady passes to time; the median is reported.
     public var steadyScans: Int = 3
@@ -34,6 +36,13 @@ public struct HostKernelBenchmark: Sendable {
     /// 100 µs costs about 0.15 ms of resolution, under 0.1% of a pass of 65,536 pages.
     public var pollSleepMicroseconds: Int = 100
 
+    /// Creates the benchmark of ``ScanBenchmark``'s workload on the host kernel.
+    ///
+    /// - Parameters:
+    ///   - pages: The pages the worker maps and writes.
+    ///   - duplicateRatio: The fraction of pages that duplicate others.
+    ///   - workerPath: The `ksm-worker` binary; `nil` looks next to the running executable, then
+    ///     `$KSM_WORKER`.
     public init(pages: Int, duplicateRatio: Double, workerPath: String? = nil) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
@@ -42,28 +51,40 @@ public struct HostKernelBenchmark: Sendable {
 
     /// One timed pass: wall-clock time, and ksmd's time on a CPU and waiting for one.
     public struct Pass: Sendable {
+        /// Wall-clock seconds from one increment of `full_scans` to the next.
         public var seconds: Double
+        /// Seconds ksmd spent on a CPU during the pass (`/proc/PID/schedstat`, first field).
         public var cpuSeconds: Double
+        /// Seconds ksmd spent runnable but waiting for a CPU during the pass (`/proc/PID/schedstat`,
+        /// second field).
         public var runQueueSeconds: Double
     }
 
     /// One run's results.
     public struct Result: Sendable {
+        /// The pages of the workload.
         public var pages: Int
+        /// The fraction of duplicated pages.
         public var duplicateRatio: Double
+        /// Pages per wall-clock second of the first pass (checksums only; nothing merges yet).
         public var firstScanPagesPerSecond: Double
+        /// Pages per wall-clock second of the second pass, in which the duplicates merge.
         public var mergeScanPagesPerSecond: Double
+        /// Pages per wall-clock second of the median steady pass (nothing changes any more).
         public var steadyScanPagesPerSecond: Double
         /// Pages per second of ksmd's own CPU time (`/proc/PID/schedstat`): what it reaches with a
         /// core to itself. Unlike wall-clock time, untouched by other runnable tasks (ksmd runs at
         /// nice 5), but only as fine as the scheduler's accounting (a tick while ksmd runs).
         public var firstScanCPUPagesPerSecond: Double
+        /// Pages per second of ksmd's CPU time in the merge pass.
         public var mergeScanCPUPagesPerSecond: Double
+        /// Pages per second of ksmd's CPU time in the median steady pass.
         public var steadyScanCPUPagesPerSecond: Double
         /// Every pass in order: first, merge, warm-up, steady ones.
         public var passes: [Pass]
         /// The pages_to_scan the kernel took.
         public var pagesToScan: Int
+        /// The sleep_millisecs of the timed passes (0: ksmd starts the next batch at once).
         public var sleepMillisecs: Int
         /// The mean time between two reads of `full_scans`: the timing's resolution.
         public var pollSeconds: Double
@@ -78,8 +99,10 @@ public struct HostKernelBenchmark: Sendable {
         /// Other processes KSM scanned during the run ("PID (comm)"): their pages were in every
         /// pass, so the numbers are not this workload's alone.
         public var otherProcesses: [String]
+        /// Whether the kernel's counters are ``expectedCounters``.
         public var countersMatch: Bool { counters == expectedCounters }
 
+        /// The result as `ksmd-sim bench --kernel --json` prints it (times rounded to microseconds).
         public var json: JSON {
             func r(_ v: Double, _ digits: Double = 1) -> JSON { v.isFinite ? .double((v * digits).rounded() / digits) : .null }
             return .object([

@@ -8,13 +8,22 @@ import Glibc
 /// engine's own bookkeeping per scanned page, peak resident memory, and whether the counters are the
 /// ones the kernel reports for this workload.
 public struct ScanBenchmark: Sendable {
+    /// Pages of the workload, 4 KiB each.
     public var pages: Int
+    /// The fraction of pages that repeat others' contents (0 to 1).
     public var duplicateRatio: Double
     /// Steady scans to time; the median is reported.
     public var steadyScans: Int = 3
     /// Threads hashing pages (``SimulatedKernel/scanThreads``).
     public var threads: Int
 
+    /// Creates the benchmark of one mergeable process with `pages` pages.
+    ///
+    /// - Parameters:
+    ///   - pages: The pages to map and write.
+    ///   - duplicateRatio: The fraction of pages that duplicate others; the duplicates spread round
+    ///     robin over the first distinct contents.
+    ///   - threads: Threads hashing pages during scans (``SimulatedKernel/scanThreads``).
     public init(pages: Int, duplicateRatio: Double, threads: Int = 1) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
@@ -23,21 +32,30 @@ public struct ScanBenchmark: Sendable {
 
     /// One run's results.
     public struct Result: Sendable {
+        /// The pages of the workload.
         public var pages: Int
+        /// The fraction of duplicated pages.
         public var duplicateRatio: Double
+        /// The threads that hashed pages.
         public var threads: Int
+        /// Pages per second of the first full scan (checksums only; nothing merges yet).
         public var firstScanPagesPerSecond: Double
+        /// Pages per second of the second full scan, in which the duplicates merge.
         public var mergeScanPagesPerSecond: Double
+        /// Pages per second of the median steady scan (nothing changes any more).
         public var steadyScanPagesPerSecond: Double
         /// Bytes of rmap items, stable nodes and index entries per scanned page (contents excluded).
         public var metadataBytesPerPage: Double
+        /// The process's peak resident memory (`VmHWM` of `/proc/self/status`), in bytes.
         public var peakResidentBytes: Int
         /// The counters after the run.
         public var counters: KSMCounters
         /// The counters the kernel reports for this workload.
         public var expectedCounters: KSMCounters
+        /// Whether the counters after the run are the kernel's for this workload (``expectedCounters``).
         public var countersMatch: Bool { counters == expectedCounters }
 
+        /// The result as `ksmd-sim bench --json` prints it.
         public var json: JSON {
             .object([
                 ("pages", .int(pages)), ("duplicate_ratio", .double(duplicateRatio)), ("threads", .int(threads)),
@@ -80,6 +98,8 @@ public struct ScanBenchmark: Sendable {
     /// batch (`pages_to_scan` 2^32 - 1, as on the kernel).
     /// - Throws: ``Errno/EINVAL`` for `pages` below 1 or a `duplicateRatio` outside 0..<1; the
     ///   simulator's errno (ENOMEM beyond its memory budget).
+    ///
+    /// - Complexity: O(`pages`) time and `pages` × 4 KiB of page memory.
     public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
         guard Self.isValid(pages: pages, duplicateRatio: duplicateRatio) else { throw .EINVAL }
         let k = SimulatedKernel()
@@ -114,6 +134,8 @@ public struct ScanBenchmark: Sendable {
 
     /// Runs the benchmark.
     /// - Throws: what ``makeWorkload()`` throws.
+    ///
+    /// - Complexity: O(`pages` × (`steadyScans` + 3)): the workload, then that many full scans.
     public func run() throws(Errno) -> Result {
         let (k, _) = try makeWorkload()
         func timedScan() -> Double {

@@ -33,6 +33,7 @@ public struct EstimateError: Error, CustomStringConvertible, Sendable {
         self.errno = errno
     }
 
+    /// The one line `ksmd-sim estimate` prints: ``message``.
     public var description: String { message }
 
     /// A failed `open` or `read` of `path` (a file of process `pid`), classified by its errno.

@@ -7,7 +7,7 @@ import Glibc
 /// `/proc/PID/smaps` (VMAs and their `VmFlags:`), `/proc/PID/pagemap` (which pages are present
 /// private anonymous pages) and `/proc/PID/mem` (their bytes, opened `O_RDONLY`). The rule set
 /// decides which VMAs would become `VM_MERGEABLE`; their present anonymous pages, less the shared
-/// zero page's mappings, are copied into a fresh ``SimulatedKernel`` (see ``KSMSnapshot``), where
+/// zero page's mappings, are copied into a fresh ``SimulatedKernel`` (see `KSMSnapshot`), where
 /// ksmd runs until its counters stop changing.
 ///
 /// ```swift

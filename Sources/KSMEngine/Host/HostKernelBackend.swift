@@ -7,7 +7,7 @@ import Glibc
 /// `windowBase + p * 4096`); its heap pages `[heapBase, heapBase + heapRegion.count)` are the
 /// worker's own heap, from its `start_brk`. Writes go through `/proc/PID/mem` (forced, as root);
 /// reports read `/proc/PID/smaps`, `/proc/PID/ksm_stat`, `/proc/PID/mem` and `/sys/kernel/mm/ksm`.
-/// The KSM knobs are taken over for the run (see ``HostKSMControl``): locked against other runners,
+/// The KSM knobs are taken over for the run (see `HostKSMControl`): locked against other runners,
 /// reset to the kernel's defaults (after run=2), and restored at ``shutdown()``, on errors and on
 /// signals.
 ///
@@ -111,7 +111,7 @@ public final class HostKernelBackend: ScenarioBackend {
     }
 
     /// Ends every worker (SIGKILL for those still running; the spawned ones are reaped) and removes
-    /// the backend's temporary files and directories. Idempotent; ``deinit`` calls it too.
+    /// the backend's temporary files and directories. Idempotent; `deinit` calls it too.
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true

@@ -89,8 +89,11 @@ extension KSMKnobs {
 
 /// A knob value as written to sysfs: an unsigned integer, a boolean, or a word.
 public enum KnobValue: Hashable, Sendable {
+    /// An integer, written in decimal.
     case int(Int)
+    /// A boolean, written as `1` or `0`.
     case bool(Bool)
+    /// A word, written as is (`advisor_mode`'s `none` or `scan-time`).
     case word(String)
 
     /// The text written to the sysfs file.

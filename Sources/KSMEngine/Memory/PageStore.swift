@@ -144,6 +144,7 @@ public final class PageStore {
     }
 
     /// A new page holding a copy of `page`'s contents.
+    /// - Complexity: O(4 KiB): one page of bytes copied.
     func copy(_ page: PageHandle) -> PageHandle {
         let n = allocate()
         bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
@@ -151,6 +152,7 @@ public final class PageStore {
     }
 
     /// Whether two pages hold the same bytes (`memcmp`).
+    /// - Complexity: O(4 KiB) at most (`memcmp`).
     func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
         a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
     }

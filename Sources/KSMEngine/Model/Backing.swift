@@ -49,6 +49,14 @@ public struct MapRequest: Hashable, Sendable {
     /// `MAP_NORESERVE`.
     public var noReserve: Bool
 
+    /// Creates a mapping request, as the flags and file of an `mmap()` call.
+    ///
+    /// - Parameters:
+    ///   - backing: What backs the pages.
+    ///   - shared: `MAP_SHARED` rather than `MAP_PRIVATE`.
+    ///   - file: The file's name; mappings that name the same file share one object.
+    ///   - offset: The file offset, in pages.
+    ///   - noReserve: `MAP_NORESERVE`.
     public init(backing: Backing, shared: Bool, file: String? = nil, offset: Int = 0, noReserve: Bool = false) {
         self.backing = backing
         self.shared = shared

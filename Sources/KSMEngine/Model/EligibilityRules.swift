@@ -61,6 +61,14 @@ public struct EligibilityRules: Hashable, Sendable {
     /// after the VMA is created (and so, in a merge-any process, never merge with a neighbour).
     public var earlyClasses: Set<MappingClass>
 
+    /// Creates a rule set; start from ``linux6_17`` or ``linux6_4`` and change a copy to keep the
+    /// kernel's other choices.
+    ///
+    /// - Parameters:
+    ///   - name: The name reports print.
+    ///   - excludedFlags: VMA flags that make a VMA KSM-incompatible.
+    ///   - excludesDAX: Whether DAX files are excluded.
+    ///   - earlyClasses: Mapping classes whose `VM_MERGEABLE` is decided before the VMA-merge attempt.
     public init(name: String, excludedFlags: VMFlags, excludesDAX: Bool, earlyClasses: Set<MappingClass>) {
         self.name = name
         self.excludedFlags = excludedFlags

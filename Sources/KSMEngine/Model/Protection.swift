@@ -1,13 +1,19 @@
 /// Page protection as passed to mmap and mprotect (`PROT_READ`, `PROT_WRITE`, `PROT_EXEC`).
 public struct Protection: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The `PROT_*` bits.
     public let rawValue: Int32
+    /// Creates a protection from `PROT_*` bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
+    /// `PROT_READ`.
     public static let read = Protection(rawValue: 1)
+    /// `PROT_WRITE`.
     public static let write = Protection(rawValue: 2)
+    /// `PROT_EXEC`.
     public static let exec = Protection(rawValue: 4)
     /// `PROT_NONE`.
     public static let none: Protection = []
+    /// `PROT_READ | PROT_WRITE`, the usual protection of data.
     public static let readWrite: Protection = [.read, .write]
 
     /// Parses the scenario spelling: any of the letters r, w, x once each, or `"none"`.
@@ -41,6 +47,7 @@ public struct Protection: OptionSet, Hashable, Sendable, CustomStringConvertible
         return f
     }
 
+    /// The scenario spelling: `"rw"`, `"rx"`, `"none"`, ...
     public var description: String {
         if isEmpty { return "none" }
         return (contains(.read) ? "r" : "") + (contains(.write) ? "w" : "") + (contains(.exec) ? "x" : "")

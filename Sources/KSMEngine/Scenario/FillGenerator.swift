@@ -9,6 +9,7 @@ public final class FillGenerator {
     private var namespaces: [String: UInt32] = [:]
     private var writes: UInt64 = 0
 
+    /// Creates a generator with no namespaces and no writes yet: one per scenario run.
     public init() {}
 
     /// A filler for the pages of one write: call it with each page's index in the write, in order.

@@ -1,16 +1,22 @@
 /// A JSON value with object keys in their written order: what scenario files are parsed into and
 /// reports are printed from.
 public indirect enum JSON: Equatable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// An integer literal that fits in `Int`.
     case int(Int)
     /// Any other number.
     case double(Double)
+    /// A string, unescaped.
     case string(String)
+    /// An array.
     case array([JSON])
+    /// An object: its members in written order (duplicate keys are the parser's to refuse).
     case object([(String, JSON)])
 
+    /// Whether two values are equal, objects member by member in order.
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): true
@@ -45,14 +51,19 @@ public indirect enum JSON: Equatable, Sendable {
 
 /// A syntax error in JSON text, with its line and column.
 public struct JSONSyntaxError: Error, CustomStringConvertible {
+    /// The line of the error, from 1.
     public let line: Int
+    /// The column of the error, from 1.
     public let column: Int
+    /// What is wrong.
     public let message: String
+    /// `line L, column C: message`.
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
 extension JSON {
     /// Parses JSON text (RFC 8259); duplicate keys in an object are an error.
+    /// - Complexity: O(`text.utf8.count`).
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON {
         var p = JSONParser(Array(text.utf8))
         p.skipSpace()

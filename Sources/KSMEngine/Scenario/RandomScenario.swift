@@ -2,14 +2,16 @@
 /// madvise, mprotect, munmap, brk, prctl, fork, exec, exit, scans, unmerge-all and knob changes,
 /// over a few processes and a small part of the window.
 ///
-/// Steps that may fail are fine: ``withExpectations(_:rules:)`` runs a scenario on the simulator
+/// Steps that may fail are fine: ``withExpectations(_:)`` runs a scenario on the simulator
 /// and writes each failing step's errno into its `expect`, so that another backend must fail the
 /// same way.
 public struct RandomScenario {
     /// A small, fast generator (SplitMix64): the same seed gives the same scenario everywhere.
     public struct Generator: RandomNumberGenerator {
         var state: UInt64
+        /// Creates a generator whose sequence depends only on `seed`.
         public init(seed: UInt64) { state = seed }
+        /// The next pseudo-random value (SplitMix64).
         public mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
@@ -30,8 +32,8 @@ public struct RandomScenario {
         /// Whether to include mapping kinds the host kernel cannot reproduce (legacy-driver files,
         /// DAX, devices).
         public var simulatorOnlyKinds = false
-        /// Whether to change knobs that the kernel only times (none are) or that make host and
-        /// simulator diverge by design (none are); kept for future use.
+        /// The defaults: 40 steps, at most 4 processes at once, 96 pages of the window, and only
+        /// the mapping kinds the host kernel can reproduce.
         public init() {}
     }
 

@@ -1,16 +1,28 @@
 /// The global KSM counters of `/sys/kernel/mm/ksm`, as the kernel reports them.
 public struct KSMCounters: Hashable, Sendable {
+    /// `full_scans`: full passes of ksmd over every registered mm.
     public var fullScans = 0
+    /// `pages_shared`: KSM pages in use (each one kept in the stable tree).
     public var pagesShared = 0
+    /// `pages_sharing`: further mappings of KSM pages, the pages saved.
     public var pagesSharing = 0
+    /// `pages_unshared`: pages scanned twice unchanged, waiting in the unstable tree for a twin.
     public var pagesUnshared = 0
+    /// `pages_volatile`: pages whose checksum changed since the last scan (too volatile to merge).
     public var pagesVolatile = 0
+    /// `pages_scanned`: pages ksmd has looked at since it started.
     public var pagesScanned = 0
+    /// `pages_skipped`: pages smart_scan skipped because they did not merge before.
     public var pagesSkipped = 0
+    /// `stable_node_chains`: stable-tree chains (contents with more than `max_page_sharing` mappings).
     public var stableNodeChains = 0
+    /// `stable_node_dups`: KSM pages hanging off those chains.
     public var stableNodeDups = 0
+    /// `ksm_zero_pages`: empty pages ksmd replaced by the zero page (`use_zero_pages` 1).
     public var ksmZeroPages = 0
+    /// `general_profit`: bytes saved less the rmap items' memory, as the kernel computes it.
     public var generalProfit = 0
+    /// All counters zero, as on a freshly booted kernel.
     public init() {}
 
     /// The counters by sysfs name, in report order.
@@ -26,21 +38,33 @@ public struct KSMCounters: Hashable, Sendable {
 
 /// One process's `/proc/PID/ksm_stat`.
 public struct KSMStat: Hashable, Sendable {
+    /// `ksm_rmap_items`: the process's rmap items (pages ksmd tracks).
     public var rmapItems = 0
+    /// `ksm_zero_pages`: the process's pages replaced by the zero page.
     public var zeroPages = 0
+    /// `ksm_merging_pages`: the process's pages mapped to KSM pages.
     public var mergingPages = 0
+    /// `ksm_process_profit`: the process's bytes saved less its rmap items' memory.
     public var processProfit = 0
+    /// `ksm_merge_any`: `PR_SET_MEMORY_MERGE` is on for the process.
     public var mergeAny = false
+    /// `ksm_mergeable`: the process has a `VM_MERGEABLE` VMA.
     public var mergeable = false
+    /// All fields zero and false.
     public init() {}
 }
 
 /// One VMA as a report shows it: page range in the window, smaps flags and `KSM:` kB.
 public struct VMAReport: Hashable, Sendable {
+    /// The first page, as a page number in the window.
     public var start: Int
+    /// The page after the last one.
     public var end: Int
+    /// The smaps `VmFlags:` mnemonics (``VMFlags/mnemonics``).
     public var flags: [String]
+    /// The smaps `KSM:` field: kilobytes of the VMA mapped to KSM pages.
     public var ksmKB: Int
+    /// Creates a VMA line of a report.
     public init(start: Int, end: Int, flags: [String], ksmKB: Int) {
         self.start = start
         self.end = end
@@ -51,11 +75,15 @@ public struct VMAReport: Hashable, Sendable {
 
 /// One live process in a report.
 public struct ProcessReport: Hashable, Sendable {
+    /// The process's name in the scenario.
     public var name: String
+    /// Its `/proc/PID/ksm_stat`.
     public var ksmStat: KSMStat
+    /// Its VMAs in address order.
     public var vmas: [VMAReport]
     /// ``ContentDigest`` of the window's mapped pages.
     public var contentDigest: UInt64
+    /// Creates a process entry of a report.
     public init(name: String, ksmStat: KSMStat, vmas: [VMAReport], contentDigest: UInt64) {
         self.name = name
         self.ksmStat = ksmStat
@@ -66,11 +94,15 @@ public struct ProcessReport: Hashable, Sendable {
 
 /// What a `report` step (and the end of a run) records.
 public struct Report: Hashable, Sendable {
+    /// The `report` step's label (`"final"` for the report at the end of a run).
     public var label: String
+    /// The global counters.
     public var ksm: KSMCounters
+    /// Every live process, in the order the scenario started them.
     public var processes: [ProcessReport]
     /// Simulated time since the start of the run, when the backend keeps a clock.
     public var simulatedSeconds: Double?
+    /// Creates a report.
     public init(label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil) {
         self.label = label
         self.ksm = ksm

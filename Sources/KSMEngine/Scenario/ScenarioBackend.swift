@@ -22,6 +22,8 @@ public enum ScenarioRunner {
     /// failure was expected ends the run with a ``ScenarioError`` naming it; a refused knob's
     /// message names the knob, its value and what it accepts (``KnobError``).
     /// - Throws: ``ScenarioError``, one line.
+    /// - Complexity: The sum of the steps' costs, plus one ``ScenarioBackend/report(label:processes:)``
+    ///   per report.
     public static func run(
         _ scenario: Scenario, on backend: ScenarioBackend, onReport: (Report) -> Void = { _ in },
         onStep: (_ index: Int, _ count: Int) -> Void = { _, _ in }

@@ -12,6 +12,7 @@ public struct ScenarioError: Error, CustomStringConvertible, Sendable {
     /// The errno, when the kernel (or the model of it) returned one.
     public var errno: Errno?
 
+    /// Creates an error; `message` is the reason without the step, which ``description`` prefixes.
     public init(step: Int? = nil, op: String? = nil, _ message: String, errno: Errno? = nil) {
         self.step = step
         self.op = op

@@ -7,6 +7,12 @@ public final class SimulatorBackend: ScenarioBackend {
     /// The global counters after every full scan, for charts and CSV.
     public private(set) var series = CounterSeries()
 
+    /// Creates a backend with a new ``SimulatedKernel`` under `rules`.
+    ///
+    /// - Parameters:
+    ///   - rules: The eligibility rule set.
+    ///   - memoryBudgetPages: The most pages the simulator may hold (``SimulatedKernel/memoryBudgetPages``);
+    ///     `nil` keeps the default, half of the machine's memory.
     public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
         kernel = SimulatedKernel(rules: rules)
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
@@ -140,6 +146,10 @@ public final class SimulatorBackend: ScenarioBackend {
         }
     }
 
+    /// The counters, `ksm_stat`, VMAs with their `KSM:` kilobytes, and content digests of `processes`.
+    ///
+    /// - Complexity: O(VMAs + mapped pages) of the processes reported: each digest reads every mapped
+    ///   page's bytes.
     public func report(label: String, processes: [String]) throws -> Report {
         Report(
             label: label, ksm: kernel.ksmCounters,

@@ -109,20 +109,35 @@ public struct MapSpec: Hashable, Sendable {
 
 /// One scenario step.
 public enum StepAction: Hashable, Sendable {
+    /// `spawn`: a new process with an empty window, under this name.
     case spawn(String)
+    /// `fork`: the named process forks; `child` names the new one.
     case fork(String, child: String)
+    /// `exec`: the process replaces its address space with an empty one.
     case exec(String)
+    /// `exit`: the process exits.
     case exit(String)
+    /// `prctl`: `PR_SET_MEMORY_MERGE` on or off.
     case prctl(String, memoryMerge: Bool)
+    /// `mmap`: a mapping at page `at` (`MAP_FIXED_NOREPLACE`), or where the kernel chooses when `nil`.
     case mmap(String, at: Int?, pages: Int, prot: Protection, MapSpec)
+    /// `munmap` of a page range.
     case munmap(String, at: Int, pages: Int)
+    /// `mprotect` of a page range.
     case mprotect(String, at: Int, pages: Int, prot: Protection)
+    /// `madvise` of a page range.
     case madvise(String, at: Int, pages: Int, advice: Advice)
+    /// `brk`: sets the heap's size to `pages` pages.
     case brk(String, pages: Int)
+    /// `write`: a forced write of a page range (as through `/proc/PID/mem`), its bytes made by `fill`.
     case write(String, at: Int, pages: Int, fill: Fill)
+    /// `scan`: ksmd runs until that many more full scans have completed, then stops.
     case scan(fullScans: Int)
+    /// `ksm_run`: writes the `run` knob (0 stop, 1 run, 2 unmerge everything).
     case ksmRun(Int)
+    /// `ksm`: writes knobs in order, with the kernel's checks.
     case ksmKnobs([KnobSetting])
+    /// `report`: records a ``Report`` under this label.
     case report(String)
     /// Simulated time passes: ksmd runs its batches if run=1, mutators write.
     case runFor(seconds: Double)
@@ -144,8 +159,11 @@ public enum StepAction: Hashable, Sendable {
 
 /// One knob write: a sysfs name and a value.
 public struct KnobSetting: Hashable, Sendable {
+    /// The knob's sysfs name, e.g. `"pages_to_scan"`.
     public var name: String
+    /// The value written.
     public var value: KnobValue
+    /// Creates a knob write.
     public init(name: String, value: KnobValue) {
         self.name = name
         self.value = value
@@ -158,6 +176,7 @@ public struct Step: Hashable, Sendable {
     public var index: Int
     /// The `"op"` as written.
     public var op: String
+    /// What the step does.
     public var action: StepAction
     /// The errno the step must fail with, if any.
     public var expect: Errno?

@@ -5,14 +5,18 @@ public struct CounterSeries: Sendable {
     public struct Sample: Hashable, Sendable {
         /// Simulated seconds since the start of the run.
         public var seconds: Double
+        /// The global counters at that time.
         public var counters: KSMCounters
+        /// Creates a sample.
         public init(seconds: Double, counters: KSMCounters) {
             self.seconds = seconds
             self.counters = counters
         }
     }
 
+    /// The samples in time order, no two consecutive ones equal.
     public private(set) var samples: [Sample] = []
+    /// An empty series.
     public init() {}
 
     /// Adds a sample unless it repeats the last one exactly.
@@ -58,6 +62,8 @@ public struct RunSummary: Sendable {
     /// ksmd's CPU time over the run's simulated time, as the scan-time advisor measures it.
     public var ksmdCPUShare: Double
 
+    /// The summary as `--json` prints it (`time_to_converge_seconds`, `simulated_seconds`,
+    /// `ksmd_cpu_share`).
     public var json: JSON {
         .object([
             ("time_to_converge_seconds", convergedAtSeconds.map { .double($0) } ?? .null),
@@ -65,6 +71,7 @@ public struct RunSummary: Sendable {
         ])
     }
 
+    /// The summary as one line of text.
     public var text: String {
         let converge =
             convergedAtSeconds.map { "converged after \($0) simulated seconds" }

@@ -17,8 +17,11 @@ public struct SVGChart: Sendable {
         case seconds
     }
 
+    /// The chart's title.
     public var title: String
+    /// The samples drawn.
     public var series: CounterSeries
+    /// What the horizontal axis counts.
     public var xAxis: XAxis
 
     /// Colours of the Okabe-Ito palette (distinct under the common colour-vision deficiencies),

@@ -33,6 +33,7 @@ public enum ModelCheck {
 
         /// The seed of the random scenario, if it came from one.
         public var seed: UInt64?
+        /// What kind of check failed.
         public var kind: Kind
         /// The position in ``scenario``'s steps after which the check failed (`nil`: before the
         /// first step).
@@ -42,6 +43,7 @@ public enum ModelCheck {
         /// The failing scenario, with every failing step's errno as its `expect`.
         public var scenario: Scenario
 
+        /// The seed, the kind, the step, the problems (the first 20) and the failing scenario as pretty JSON.
         public var description: String {
             var out = seed.map { "seed \($0): " } ?? ""
             out += "\(kind.rawValue) failure"
