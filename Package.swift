@@ -23,11 +23,7 @@ let package = Package(
         ),
         .target(
             name: "KSMEngine",
-            dependencies: ["CXXHash"],
-            // The engine's state lives in final classes whose arrays the scan loop updates once per
-            // page; the dynamic exclusivity checks of those accesses cost more than the rest of the
-            // loop (docs/performance.md). The static checks stay.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            dependencies: ["CXXHash"]
         ),
         .executableTarget(
             name: "ksmd-sim",

@@ -1,31 +1,34 @@
 /// A process's address space: its VMAs in address order, its page table and its KSM state.
 ///
 /// The kernel's counterpart is `struct mm_struct`. A new one is made at spawn and at execve.
+///
+/// Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd reads the VMAs,
+/// page table and rmap list once per page or more.
 final class MM {
     /// Distinguishes address spaces over the kernel's lifetime (an execve makes a new one).
     let id: Int
     /// Sorted, non-overlapping.
-    var vmas: [VMA] = []
-    var pageTable = PageTable()
+    @exclusivity(unchecked) var vmas: [VMA] = []
+    @exclusivity(unchecked) var pageTable = PageTable()
     /// `MMF_VM_MERGE_ANY`: set by `prctl(PR_SET_MEMORY_MERGE, 1)`, inherited by fork and execve.
-    var mergeAny = false
+    @exclusivity(unchecked) var mergeAny = false
     /// `MMF_VM_MERGEABLE`: registered with ksmd (has an mm_slot).
-    var ksmRegistered = false
+    @exclusivity(unchecked) var ksmRegistered = false
     /// The heap's end, in pages; the heap is `[SimulatedKernel.heapBase, brk)`.
-    var brk = SimulatedKernel.heapBase
+    @exclusivity(unchecked) var brk = SimulatedKernel.heapBase
 
     // KSM: the mm_slot's state and the per-process counters of /proc/PID/ksm_stat.
     /// First item of the address-ordered `rmap_list` (-1: none).
-    var rmapHead: Int32 = -1
+    @exclusivity(unchecked) var rmapHead: Int32 = -1
     /// `mm->ksm_rmap_items`.
-    var ksmRmapItems = 0
+    @exclusivity(unchecked) var ksmRmapItems = 0
     /// `mm->ksm_merging_pages`.
-    var ksmMergingPages = 0
+    @exclusivity(unchecked) var ksmMergingPages = 0
     /// `mm->ksm_zero_pages`.
-    var ksmZeroPages = 0
+    @exclusivity(unchecked) var ksmZeroPages = 0
     /// The process exited (or exec'd away from this mm) while ksmd still holds its slot
     /// (`ksm_test_exit()`).
-    var exiting = false
+    @exclusivity(unchecked) var exiting = false
 
     init(id: Int) { self.id = id }
 

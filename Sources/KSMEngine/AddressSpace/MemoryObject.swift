@@ -6,8 +6,9 @@ final class MemoryObject {
     let id: ObjectID
     let name: String
     let backing: Backing
-    /// Page offset to page; absent pages read as zeros (a sparse file).
-    var pages: [Int: PageHandle] = [:]
+    /// Page offset to page; absent pages read as zeros (a sparse file). Unchecked as in `KSMState`:
+    /// every read of a shared mapping's page looks here.
+    @exclusivity(unchecked) var pages: [Int: PageHandle] = [:]
 
     init(id: ObjectID, name: String, backing: Backing) {
         self.id = id

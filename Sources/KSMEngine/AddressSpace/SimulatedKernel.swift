@@ -47,13 +47,16 @@ public final class SimulatedKernel {
     /// Pages reserved for the heap; mmap never places anything there.
     public static let heapRegion = heapBase..<(heapBase + (1 << 20))
 
+    // Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd reaches the
+    // address spaces through them once per page, and every operation through the others.
+
     /// The eligibility rule set.
-    public var rules: EligibilityRules
+    @exclusivity(unchecked) public var rules: EligibilityRules
     /// `vm.max_map_count`.
-    public var maxMapCount = 65530
+    @exclusivity(unchecked) public var maxMapCount = 65530
     /// The most pages the simulator may hold in memory; writes that could exceed it are refused
     /// before anything is allocated. Defaults to half of this machine's physical memory.
-    public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
+    @exclusivity(unchecked) public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
 
     /// Half of the physical memory, in pages.
     public static var defaultMemoryBudgetPages: Int {
@@ -70,17 +73,17 @@ public final class SimulatedKernel {
     /// ksmd's state.
     let ksm = KSMState()
     /// Address spaces ksmd knows (registered, or exiting with a slot left), by `MM.id`.
-    var ksmMMs: [Int: MM] = [:]
+    @exclusivity(unchecked) var ksmMMs: [Int: MM] = [:]
     /// The last address space `ksmMM(_:)` found: ksmd looks up the same one page after page.
-    var ksmMMCache: MM?
+    @exclusivity(unchecked) var ksmMMCache: MM?
     /// Called each time ksmd completes a full scan (after `full_scans` grew).
-    public var onFullScan: (() -> Void)?
-    var processes: [ProcessID: MM] = [:]
-    var objects: [MemoryObject] = []
-    var namedObjects: [String: ObjectID] = [:]
-    private var nextPID = 1
-    private var nextMM = 1
-    private var nextAnonVMA = 1
+    @exclusivity(unchecked) public var onFullScan: (() -> Void)?
+    @exclusivity(unchecked) var processes: [ProcessID: MM] = [:]
+    @exclusivity(unchecked) var objects: [MemoryObject] = []
+    @exclusivity(unchecked) var namedObjects: [String: ObjectID] = [:]
+    @exclusivity(unchecked) private var nextPID = 1
+    @exclusivity(unchecked) private var nextMM = 1
+    @exclusivity(unchecked) private var nextAnonVMA = 1
 
     /// Creates a machine with no processes, ksmd stopped and the kernel's default knobs.
     public init(rules: EligibilityRules = .linux6_17) {

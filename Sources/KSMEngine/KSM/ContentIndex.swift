@@ -13,17 +13,19 @@ import CXXHash
 /// between them the tag tells apart the remaining 32 - log2(capacity) bits.)
 /// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
 /// the probe sequence back, so there are no tombstones and searches stay short.
+///
+/// Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd searches it once per page.
 final class ContentIndex {
     struct Slot {
         var tag: UInt32
         var item: Int32
     }
 
-    private var slots: UnsafeMutablePointer<Slot>
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Slot>
     /// Slots allocated: a power of two.
-    private(set) var capacity: Int
+    @exclusivity(unchecked) private(set) var capacity: Int
     /// Occupied slots (distinct keys).
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var count = 0
 
     init(capacity: Int = 1024) {
         self.capacity = capacity

@@ -3,34 +3,38 @@
 ///
 /// The kernel's counterparts are the statics of mm/ksm.c (`ksm_scan`, `ksm_mm_head`,
 /// `root_stable_tree`, `root_unstable_tree`, `ksm_pages_shared`, ...).
+///
+/// Every stored property is `@exclusivity(unchecked)`: the scan loop reaches them once per page or
+/// more, and their dynamic exclusivity checks cost more than the rest of the loop
+/// (docs/performance.md). The compiler's static checks stay.
 final class KSMState {
-    var knobs = KSMKnobs()
+    @exclusivity(unchecked) var knobs = KSMKnobs()
 
     // The mm_slot list and the cursor (`ksm_scan`).
     /// Registered address spaces in list order.
-    var slots: [MM] = []
+    @exclusivity(unchecked) var slots: [MM] = []
     /// Index of the slot being scanned; `nil` is `ksm_mm_head` (between full scans).
-    var cursor: Int?
+    @exclusivity(unchecked) var cursor: Int?
     /// `ksm_scan.address`: the next page to look at in the current mm.
-    var scanAddress = 0
+    @exclusivity(unchecked) var scanAddress = 0
     /// Whether the walk of the current mm met a VM_MERGEABLE VMA (the kernel's `address != 0`).
-    var sawMergeable = false
+    @exclusivity(unchecked) var sawMergeable = false
     /// The index of the VMA the scan is in, as a hint (checked before use).
-    var vmaHint = 0
+    @exclusivity(unchecked) var vmaHint = 0
     /// `ksm_scan.rmap_list`: -1 for the mm's list head, else the item whose `next` is the link.
-    var rmapLink: Int32 = -1
+    @exclusivity(unchecked) var rmapLink: Int32 = -1
     /// `ksm_scan.seqnr`: completed full scans.
-    var seqnr = 0
+    @exclusivity(unchecked) var seqnr = 0
 
     // Items and nodes.
-    var items: [RmapItem] = []
-    var freeItems: [Int32] = []
-    var nodes: [StableNode] = []
-    var freeNodes: [Int32] = []
+    @exclusivity(unchecked) var items: [RmapItem] = []
+    @exclusivity(unchecked) var freeItems: [Int32] = []
+    @exclusivity(unchecked) var nodes: [StableNode] = []
+    @exclusivity(unchecked) var freeNodes: [Int32] = []
     /// Regular nodes and dups whose page was freed and that are still in the tree.
-    var staleNodes = 0
+    @exclusivity(unchecked) var staleNodes = 0
     /// Changes whenever a stable node is added, removed or moved.
-    var stableEpoch: UInt64 = 0
+    @exclusivity(unchecked) var stableEpoch: UInt64 = 0
     /// Where `stableTreeSearch()` last ended without a match, for `stableTreeInsert()` of the same
     /// page right after it.
     struct StableSearchEnd {
@@ -39,22 +43,22 @@ final class KSMState {
         var left: Bool
         var epoch: UInt64
     }
-    var lastSearch: StableSearchEnd?
+    @exclusivity(unchecked) var lastSearch: StableSearchEnd?
     /// The root of the stable tree's red-black tree (-1: empty), ordered by page contents. The
     /// nodes waiting to be linked (``firstUnlinked``) are in the stable tree but not yet in this:
     /// read the tree through `SimulatedKernel.linkedStableRoot`.
-    var stableRoot: Int32 = -1
+    @exclusivity(unchecked) var stableRoot: Int32 = -1
     /// Regular nodes `stableTreeInsert()` added without walking the tree, oldest first, listed
     /// through their `rbLeft` (a node's tree links are unused until it is linked): while there is no
     /// chain and no stale node, a walk down the tree would only compare pages, so where each goes
     /// is decided when the tree is next walked or changed (`SimulatedKernel.linkStableNodes()`), by
     /// the same walks and the same rebalancing in the same order.
-    var firstUnlinked: Int32 = -1
-    var lastUnlinked: Int32 = -1
+    @exclusivity(unchecked) var firstUnlinked: Int32 = -1
+    @exclusivity(unchecked) var lastUnlinked: Int32 = -1
     /// Whether nodes wait to be linked.
     var hasUnlinkedNodes: Bool { firstUnlinked >= 0 }
     /// Whether `stableTreeInsert()` may add nodes without walking (tests compare with `false`).
-    var deferStableLinks = true
+    @exclusivity(unchecked) var deferStableLinks = true
     /// Whether the stable tree has no node, linked or not.
     var stableTreeIsEmpty: Bool { stableRoot < 0 && !hasUnlinkedNodes }
     /// Content key to the first unstable-tree item with that key (this pass only).
@@ -65,32 +69,32 @@ final class KSMState {
     /// Content hashes computed ahead of the scan loop.
     let ahead = ScanAhead()
     /// Keys are masked with this; tests set it to 0 so every page collides.
-    var keyMask: UInt64 = ~0
+    @exclusivity(unchecked) var keyMask: UInt64 = ~0
 
     // Counters.
-    var pagesShared = 0
-    var pagesSharing = 0
-    var pagesUnshared = 0
-    var rmapItems = 0
-    var stableNodeChains = 0
-    var stableNodeDups = 0
-    var zeroPages = 0
-    var pagesScanned = 0
-    var pagesSkipped = 0
+    @exclusivity(unchecked) var pagesShared = 0
+    @exclusivity(unchecked) var pagesSharing = 0
+    @exclusivity(unchecked) var pagesUnshared = 0
+    @exclusivity(unchecked) var rmapItems = 0
+    @exclusivity(unchecked) var stableNodeChains = 0
+    @exclusivity(unchecked) var stableNodeDups = 0
+    @exclusivity(unchecked) var zeroPages = 0
+    @exclusivity(unchecked) var pagesScanned = 0
+    @exclusivity(unchecked) var pagesSkipped = 0
 
     // Time and the scan-time advisor.
     /// Simulated time in nanoseconds.
-    var clockNanos = 0
+    @exclusivity(unchecked) var clockNanos = 0
     /// ksmd's simulated CPU time in nanoseconds.
-    var cpuNanos = 0
+    @exclusivity(unchecked) var cpuNanos = 0
     /// When ksmd's next batch is due (it sleeps `sleep_millisecs` after each).
-    var nextBatchNanos = 0
+    @exclusivity(unchecked) var nextBatchNanos = 0
     /// Modelled CPU cost of scanning one page, in nanoseconds.
-    var nanosPerPage = 2_000
-    var advisorStartScan = 0
-    var advisorScanTime = 0
-    var advisorChange = 0
-    var advisorCPUTime = 0
+    @exclusivity(unchecked) var nanosPerPage = 2_000
+    @exclusivity(unchecked) var advisorStartScan = 0
+    @exclusivity(unchecked) var advisorScanTime = 0
+    @exclusivity(unchecked) var advisorChange = 0
+    @exclusivity(unchecked) var advisorCPUTime = 0
 
     /// `zero_checksum`: the checksum of a zero-filled page.
     let zeroChecksum: UInt32 = SimulatedKernel.zeroPage.withUnsafeBytes { SimulatedKernel.checksum($0.baseAddress!) }

@@ -11,6 +11,10 @@ import Dispatch
 /// takes a hash from it only while that generation holds and only for the same frame at the same
 /// address of the same mm, and otherwise hashes the page itself. Which pages were predicted, and by
 /// how many threads they were hashed, changes the time a scan takes, never its counters.
+///
+/// Every stored property here and in ``Chunk`` is `@exclusivity(unchecked)`, as in `KSMState`: the
+/// loop looks a hash up once per page. (The checks are per thread: they never guarded the helper
+/// threads' sharing of a chunk, which `pending` and `lock` order.)
 final class ScanAhead {
     /// Pages a chunk holds at most.
     static let chunkPages = 4096
@@ -23,16 +27,16 @@ final class ScanAhead {
         let handles = UnsafeMutablePointer<PageHandle>.allocate(capacity: ScanAhead.chunkPages)
         let bytes = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: ScanAhead.chunkPages)
         let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ScanAhead.chunkPages)
-        var count = 0
+        @exclusivity(unchecked) var count = 0
         /// The addresses the walk covered: `[start, end)`.
-        var start = 0
-        var end = 0
-        var mmID = -1
-        var generation: UInt64 = 0
+        @exclusivity(unchecked) var start = 0
+        @exclusivity(unchecked) var end = 0
+        @exclusivity(unchecked) var mmID = -1
+        @exclusivity(unchecked) var generation: UInt64 = 0
         /// Background hashing still running on this chunk.
         let pending = DispatchGroup()
         /// The next block to hash; taken under `lock` by whichever thread gets there first.
-        private var nextBlock = 0
+        @exclusivity(unchecked) private var nextBlock = 0
         private let lock = MutexLock()
 
         deinit {
@@ -69,24 +73,24 @@ final class ScanAhead {
     }
 
     /// Threads hashing: 1 (the scanning thread alone) or more.
-    var threads = 1 {
+    @exclusivity(unchecked) var threads = 1 {
         didSet { workers = (0..<Swift.max(threads - 1, 0)).map { DispatchQueue(label: "ksm.scan-ahead.\($0)") } }
     }
     /// One serial queue per helper thread: each hashes the chunks in the order they were walked.
-    private var workers: [DispatchQueue] = []
+    @exclusivity(unchecked) private var workers: [DispatchQueue] = []
     /// A ring: the chunk the loop reads, then up to two walked after it (hashing or hashed).
-    private var chunks = [Chunk(), Chunk(), Chunk()]
-    private var current = 0
-    private var position = 0
+    @exclusivity(unchecked) private var chunks = [Chunk(), Chunk(), Chunk()]
+    @exclusivity(unchecked) private var current = 0
+    @exclusivity(unchecked) private var position = 0
     /// Chunks walked after the current one.
-    private var ahead = 0
+    @exclusivity(unchecked) private var ahead = 0
     /// Where the walk for the chunk after the last one walked starts (`Int.max`: the mm is done).
-    fileprivate var walkAddress = 0
+    @exclusivity(unchecked) fileprivate var walkAddress = 0
     /// Pages the current batch may still visit: no chunk is walked past it.
-    var budget = Int.max
+    @exclusivity(unchecked) var budget = Int.max
     /// Hashes the loop took from a chunk, and chunks hashed by helper threads (for the tests).
-    private(set) var hits = 0
-    private(set) var chunksQueued = 0
+    @exclusivity(unchecked) private(set) var hits = 0
+    @exclusivity(unchecked) private(set) var chunksQueued = 0
 
     /// Bytes of the chunks' buffers.
     var bytes: Int {

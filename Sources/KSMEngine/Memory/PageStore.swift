@@ -11,38 +11,40 @@ public typealias PageHandle = UInt32
 /// This is the only type that owns raw memory for page contents. A page's `mapCount` is the number of
 /// page-table entries and page-cache slots that hold it; it is freed when that reaches zero.
 public final class PageStore {
+    // Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd reads and updates
+    // them once per page or more, and their dynamic exclusivity checks were most of the loop's cost.
     /// Bytes in a page.
     public static let pageSize = 4096
     static let chunkShift = 9  // 512 pages (2 MiB, one transparent huge page) per chunk
     static let chunkPages = 1 << chunkShift
 
-    private var chunks: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
     /// References to each page (mappings plus a page-cache slot); index 0 is unused.
-    private(set) var mapCount: [UInt32] = [0]
+    @exclusivity(unchecked) private(set) var mapCount: [UInt32] = [0]
     /// The KSM state of each page, the model's `folio->mapping` for KSM: ``notKSM``, ``ksmNoNode``
     /// (a KSM page whose stable node is not yet set), or the index of its stable node.
-    var ksmNode: [Int32] = [-1]
+    @exclusivity(unchecked) var ksmNode: [Int32] = [-1]
     /// ``ksmNode`` of an ordinary page.
     static let notKSM: Int32 = -1
     /// ``ksmNode`` of a KSM page without a stable node.
     static let ksmNoNode: Int32 = -2
-    private var freeList: [PageHandle] = []
+    @exclusivity(unchecked) private var freeList: [PageHandle] = []
     /// Pages allocated and not yet freed.
-    private(set) var livePages = 0
+    @exclusivity(unchecked) private(set) var mapCount: [UInt32] = [0]
     /// Changes whenever a page is allocated or written (``noteWrite()``): ksmd's hashes computed
     /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
-    private(set) var generation: UInt64 = 0
+    @exclusivity(unchecked) private(set) var generation: UInt64 = 0
 
     /// KSM pages freed since ksmd last looked, with the stable node each pointed to: ksmd marks
     /// those nodes stale (`SimulatedKernel.noteFreedKSMPages()`) and still removes them only when it
     /// next touches them, as the kernel does.
-    var freedKSMPages: [(node: Int32, page: PageHandle)] = []
+    @exclusivity(unchecked) var freedKSMPages: [(node: Int32, page: PageHandle)] = []
 
     /// Called before a KSM page with a stable node is freed: stable nodes added without walking the
     /// tree may still have to be linked into it by comparing pages
     /// (`SimulatedKernel.linkStableNodes()`), which must happen while every KSM page's bytes are the
     /// ones their walks would have compared.
-    var beforeFreeingKSMPage: () -> Void = {}
+    @exclusivity(unchecked) var beforeFreeingKSMPage: () -> Void = {}
 
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }

@@ -6,8 +6,9 @@
 /// Equal pairs give equal pages, different pairs and unique pages differ, and no generated page is
 /// all zeros or a single repeated byte.
 public final class FillGenerator {
-    private var namespaces: [String: UInt32] = [:]
-    private var writes: UInt64 = 0
+    // `@exclusivity(unchecked)` as in `KSMState`: every write of a scenario asks for a filler.
+    @exclusivity(unchecked) private var namespaces: [String: UInt32] = [:]
+    @exclusivity(unchecked) private var writes: UInt64 = 0
 
     /// Creates a generator with no namespaces and no writes yet: one per scenario run.
     public init() {}

@@ -2,10 +2,11 @@
 public final class SimulatorBackend: ScenarioBackend {
     /// The simulated machine.
     public let kernel: SimulatedKernel
-    private var pids: [String: ProcessID] = [:]
+    // The stored properties are `@exclusivity(unchecked)`, as in `KSMState`: every step reads them.
+    @exclusivity(unchecked) private var pids: [String: ProcessID] = [:]
 
     /// The global counters after every full scan, for charts and CSV.
-    public private(set) var series = CounterSeries()
+    @exclusivity(unchecked) public private(set) var series = CounterSeries()
 
     /// Creates a backend with a new ``SimulatedKernel`` under `rules`.
     ///
@@ -123,7 +124,7 @@ public final class SimulatorBackend: ScenarioBackend {
         var rng = RandomScenario.Generator(seed: 0x6D75_7461_746F_72)
     }
 
-    private var mutators: [Mutator] = []
+    @exclusivity(unchecked) private var mutators: [Mutator] = []
 
     /// Simulated time passes with ksmd and the mutators interleaved. A mutator whose process is
     /// gone stops; a write the kernel refuses (the range was unmapped) is skipped.

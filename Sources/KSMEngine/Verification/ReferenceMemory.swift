@@ -36,16 +36,18 @@ public final class ReferenceMemory {
         var heapPages = 0
     }
 
+    // The stored properties are `@exclusivity(unchecked)`, as in `KSMState`: the model is consulted
+    // for every page of every step of a soak.
     private let backend: SimulatorBackend
-    private var processes: [String: Process] = [:]
+    @exclusivity(unchecked) private var processes: [String: Process] = [:]
     /// Object to page offset to bytes; absent pages read as zeros.
-    private var objects: [ObjectID: [Int: [UInt8]]] = [:]
+    @exclusivity(unchecked) private var objects: [ObjectID: [Int: [UInt8]]] = [:]
     /// Objects some mapping has shown so far, to check that shared anonymous mappings get fresh ones.
-    private var seenObjects: Set<ObjectID> = []
+    @exclusivity(unchecked) private var seenObjects: Set<ObjectID> = []
     /// The model's own fill generator, asked for exactly the fills the backend is asked for.
     private let fills = FillGenerator()
     /// Mutators started and not stopped.
-    private var mutators: [MutatorRange] = []
+    @exclusivity(unchecked) private var mutators: [MutatorRange] = []
 
     struct MutatorRange: Equatable {
         var process: String
