@@ -61,9 +61,14 @@ import Testing
         #expect(try kernel.ksmStat(child).mergingPages == 63 && kernel.ksmCounters.pagesSharing == 183)
 
         #expect(kernel.ksmKnobs.pagesToScan == 100 && kernel.ksmKnobs.maxPageSharing == 256)
-        try kernel.setKSMKnob("pages_to_scan", .int(1000))
+        var knobs = kernel.ksmKnobs
+        knobs.pagesToScan = 1000
+        try kernel.setKSMKnobs(knobs)
         #expect(kernel.ksmKnobs.pagesToScan == 1000)
-        #expect(throws: Errno.EBUSY) { try kernel.setKSMKnob("max_page_sharing", .int(16)) }
+        knobs.maxPageSharing = 16
+        let refused = #expect(throws: KnobError.self) { try kernel.setKSMKnobs(knobs) }
+        #expect(refused?.knob == "max_page_sharing" && refused?.errno == .EBUSY)
+        #expect(kernel.ksmKnobs.pagesToScan == 1000 && kernel.ksmKnobs.maxPageSharing == 256)
 
         try kernel.madvise(a, at: 0, pages: 64, advice: .unmergeable)
         #expect(try kernel.vmas(a)[0].flags.mnemonics == ["rd", "wr", "mr", "mw", "me", "ac"])
