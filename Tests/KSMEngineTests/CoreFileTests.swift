@@ -347,6 +347,46 @@ import Testing
     }
 }
 
+/// `ksmd-sim estimate --core` as a user meets it: the output of a good file, one line and exit
+/// status 65 for a bad one, 66 for a missing one, 64 for bad options.
+@Suite(.enabled(if: FuzzTests.ksmdSim != nil, "needs ksmd-sim next to the test bundle (swift build --build-tests)"))
+struct CoreFileCLITests {
+    @Test func goodBadAndMissingCoreFiles() throws {
+        let dir = CoreFileTests.TempDir()
+        let good = dir.file("core")
+        try CoreFileTests.knownCore(in: dir).write(to: good)
+        let text = try CLITests.ksmdSim(["estimate", "--core", good])
+        #expect(text.status == 0 && text.stdout.hasPrefix("KSM estimate: 1 process, rules linux-6.17"), "\(text.stderr)")
+        #expect(text.stdout.contains("all-zero anonymous pages are skipped"))
+        let json = try CLITests.ksmdSim(["estimate", "--core", good, "--json", "--zero-filled-pages", "counted"])
+        #expect(
+            json.status == 0 && json.stdout.contains("\"zero_filled_pages\" : \"counted\"")
+                || json.stdout.contains("\"zero_filled_pages\": \"counted\""))
+
+        var bytes = try CoreFileTests.knownCore(in: dir).bytes
+        bytes[18] = 183  // EM_AARCH64
+        let foreign = dir.file("foreign")
+        try Data(bytes).write(to: URL(fileURLWithPath: foreign))
+        let bad = try CLITests.ksmdSim(["estimate", "--core", foreign])
+        #expect(bad.status == 65 && bad.stdout.isEmpty)
+        #expect(
+            bad.stderrLines == ["ksmd-sim: estimate: \(foreign): not an x86-64 ELF core file: machine 183, not EM_X86_64 (62)"])
+
+        let missing = try CLITests.ksmdSim(["estimate", "--core", dir.file("none")])
+        #expect(missing.status == 66 && missing.stderrLines.count == 1)
+
+        for args in [
+            ["estimate", "--core", good, "--pid", "1"], ["estimate", "--pid", "1", "--zero-filled-pages", "counted"],
+            ["estimate", "--core", good, "--zero-filled-pages", "maybe"],
+        ] {
+            let usage = try CLITests.ksmdSim(args)
+            #expect(
+                usage.status == 64 && usage.stderrLines.first?.hasPrefix("ksmd-sim: estimate: ") == true,
+                "\(args): \(usage.stderr)")
+        }
+    }
+}
+
 // MARK: gcore of a live process
 
 /// gdb's `gcore`, if installed.
@@ -382,10 +422,14 @@ enum GCore {
     }
 }
 
-/// A Python interpreter (child of the test process) that imported a few modules, wrote some
-/// zero-filled and some duplicate memory, says it is ready on a pipe, then sleeps.
+/// A Python interpreter (child of the test process) that imported a few modules and wrote some
+/// zero-filled and some duplicate memory (or runs another script), says it is ready (`r`) on a
+/// pipe, then sleeps.
 final class PythonChild {
     let pid: pid_t
+    /// The read end of the child's stdout.
+    private let output: Int32
+
     static let script = """
         import json, decimal, zlib, os, sys, time, mmap
         zeros = bytearray(64 * 4096)
@@ -396,7 +440,19 @@ final class PythonChild {
         time.sleep(300)
         """
 
-    init?() {
+    /// Idle interpreters with modules loaded, as in docs/estimate.md: `PR_SET_MEMORY_MERGE` on at
+    /// `SIGUSR1` (answering `m` on stdout).
+    static let idleScript = """
+        import ctypes, signal, os, time, json, decimal, zlib, email.message, http.client, argparse
+        libc = ctypes.CDLL(None, use_errno=True)
+        def on(sig, frame):
+            os.write(1, b'm' if libc.prctl(67, 1, 0, 0, 0) == 0 else b'e')
+        signal.signal(signal.SIGUSR1, on)
+        os.write(1, b'r')
+        while True: time.sleep(1)
+        """
+
+    init?(script: String = PythonChild.script) {
         guard
             let python = (["/usr/bin/python3", "/usr/local/bin/python3"] as [String]).first(where: { (p: String) in
                 access(p, X_OK) == 0
@@ -409,22 +465,49 @@ final class PythonChild {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
+        // The test's threads block signals; the child must get SIGUSR1, with its default action.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var usr1 = sigset_t()
+        sigemptyset(&usr1)
+        sigaddset(&usr1, SIGUSR1)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &usr1)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let argv = [python, "-c", Self.script]
+        let argv = [python, "-c", script]
         let cargs = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
-        let r = posix_spawn(&child, python, &actions, nil, cargs, environ)
+        let r = posix_spawn(&child, python, &actions, &attributes, cargs, environ)
         close(fds[1])
-        defer { close(fds[0]) }
-        guard r == 0 else { return nil }
+        guard r == 0 else {
+            close(fds[0])
+            return nil
+        }
         pid = child
-        var byte: UInt8 = 0
-        var got = 0
-        repeat { got = read(fds[0], &byte, 1) } while got < 0 && errno == EINTR
-        guard got == 1 else {
+        output = fds[0]
+        guard nextByte() == UInt8(ascii: "r") else {
             stop()
             return nil
         }
+    }
+
+    deinit { close(output) }
+
+    /// The next byte the child writes, or `nil` at its end (or if it writes nothing for a minute:
+    /// a guard against a hung test, not a measurement).
+    func nextByte() -> UInt8? {
+        var p = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+        var ready: Int32 = 0
+        repeat { ready = poll(&p, 1, 60_000) } while ready < 0 && errno == EINTR
+        guard ready == 1 else { return nil }
+        var byte: UInt8 = 0
+        var got = 0
+        repeat { got = read(output, &byte, 1) } while got < 0 && errno == EINTR
+        return got == 1 ? byte : nil
     }
 
     func stop() {
@@ -509,5 +592,68 @@ struct CoreFileHostKernelTests {
         #expect(ksmPages == 48)
         #expect(p.mergingPages <= ksmPages && ksmPages <= counted.processes[0].mergingPages)
         #expect(ksmPages - p.mergingPages == live.processes[0].zeroFilledPages)
+    }
+}
+
+/// Idle Python interpreters with modules loaded, dumped with gcore and estimated from the cores,
+/// then merged by the host kernel's ksmd (`PR_SET_MEMORY_MERGE` on, default knobs, through
+/// `HostKSMControl`, which restores the knobs): the numbers of docs/estimate.md's table. Root only.
+@Suite(.serialized, .enabled(if: HostKernel.available, HostKernel.skipReason), .enabled(if: GCore.path != nil, GCore.skipReason))
+struct CoreFilePythonHostKernelTests {
+    @Test(arguments: [1, 2])
+    func coresOfIdlePythonsAgainstTheKernel(processes: Int) throws {
+        let control = try HostKSMControl()
+        defer { control.restore() }
+        var children: [PythonChild] = []
+        defer { for c in children { c.stop() } }
+        for _ in 0..<processes {
+            guard let c = PythonChild(script: PythonChild.idleScript) else {
+                Issue.record("no python3 to start (/usr/bin/python3)")
+                return
+            }
+            children.append(c)
+        }
+        let dir = CoreFileTests.TempDir()
+        var cores: [String] = []
+        for c in children {
+            cores.append(try #require(GCore.dump(c.pid, prefix: dir.file("core")), "gcore of python \(c.pid) failed"))
+        }
+        let skipped = try KSMEstimator().estimate(coreFiles: cores)
+        let counted = try KSMEstimator().estimate(coreFiles: cores, zeroFilledPages: .counted)
+        let live = try KSMEstimator().estimate(pids: children.map(\.pid))
+
+        for c in children {
+            kill(c.pid, SIGUSR1)
+            #expect(c.nextByte() == UInt8(ascii: "m"), "prctl(PR_SET_MEMORY_MERGE) failed in \(c.pid)")
+        }
+        try control.scan(fullScans: 4)
+        var kernelMerging = 0
+        var kernelRmapItems = 0
+        for c in children {
+            guard case .success(let text) = ProcFiles.read("/proc/\(c.pid)/ksm_stat") else {
+                Issue.record("cannot read /proc/\(c.pid)/ksm_stat")
+                return
+            }
+            for line in text.split(separator: "\n") {
+                let f = line.split(separator: " ")
+                guard f.count == 2, let v = Int(f[1]) else { continue }
+                if f[0] == "ksm_merging_pages" { kernelMerging += v }
+                if f[0] == "ksm_rmap_items" { kernelRmapItems += v }
+            }
+        }
+        let kernelSharing = control.read("pages_sharing")
+        let kernelShared = control.read("pages_shared")
+        func sum(_ e: KSMEstimate, _ f: (KSMEstimate.Process) -> Int) -> Int { e.processes.reduce(0) { $0 + f($1) } }
+        print(
+            "core-file measurement, \(processes) python3: kernel rmap_items \(kernelRmapItems) shared \(kernelShared) "
+                + "sharing \(kernelSharing) merging \(kernelMerging); --pid \(live.eligiblePages) \(live.counters.pagesShared) "
+                + "\(live.counters.pagesSharing) \(sum(live, \.mergingPages)); core skipped \(skipped.eligiblePages) "
+                + "\(skipped.counters.pagesShared) \(skipped.counters.pagesSharing) \(sum(skipped, \.mergingPages)); "
+                + "core counted \(counted.eligiblePages) \(counted.counters.pagesShared) \(counted.counters.pagesSharing) "
+                + "\(sum(counted, \.mergingPages)); written zeros (--pid) \(sum(live, \.zeroFilledPages))")
+        // The pages ksmd scans: the core's within 3% of the kernel's rmap items.
+        #expect(abs(skipped.eligiblePages - kernelRmapItems) * 100 <= kernelRmapItems * 3)
+        // What merges lies between the two readings of the all-zero pages.
+        #expect(sum(skipped, \.mergingPages) <= kernelMerging && kernelMerging <= sum(counted, \.mergingPages))
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 /// `NT_FILE` note, and the few other notes the estimate uses (`NT_PRPSINFO`, `NT_AUXV`).
 ///
 /// Opening reads and checks the ELF header, the program headers and the notes only; page contents
-/// are read later with `pread`, a run of pages at a time (``readPages(at:count:into:)``), so a big
+/// are read later with `pread`, a run of pages at a time (``readPages(of:at:count:into:)``), so a big
 /// file is never loaded whole. Every offset and size taken from the file is checked against the
 /// file's size, with overflow checks, before it is used or anything is allocated for it: a
 /// truncated, corrupt or foreign file is a ``CoreFileError`` of one line, never a trap.
