@@ -137,6 +137,13 @@ import Testing
         var buffer = [UInt8](repeating: 0, count: 4096)
         try buffer.withUnsafeMutableBytes { try f.readPages(of: f.segments[2], at: 1, count: 1, into: $0) }
         #expect(buffer == Self.page(0x10))
+
+        // The offset of a segment with nothing in the file does not matter.
+        var bytes = core.bytes
+        let ph2 = 64 + 56 * 2
+        bytes.replaceSubrange((ph2 + 8)..<(ph2 + 16), with: SyntheticCore.le(UInt64.max))
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.file("core2")))
+        #expect(try ELFCoreFile(path: dir.file("core2")).segments.count == 4)
     }
 
     /// The estimate of the known core equals the simulator's counters for the pages it takes:

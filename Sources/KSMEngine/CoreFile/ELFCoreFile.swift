@@ -152,7 +152,8 @@ public final class ELFCoreFile {
             let offset = table.u64(o + 8)
             let filesz = table.u64(o + 32)
             let (end, overflow) = offset.addingReportingOverflow(filesz)
-            if pType == 1 || pType == 4 {
+            // A segment with nothing in the file may have any offset (only its size matters).
+            if (pType == 1 || pType == 4) && filesz > 0 {
                 guard !overflow, end <= fileSize else {
                     throw malformed(
                         "segment \(i): its \(filesz) bytes at offset \(offset) extend past the end of the file (\(fileSize) bytes)"
