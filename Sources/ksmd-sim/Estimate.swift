@@ -3,11 +3,12 @@ import KSMEngine
 
 struct Estimate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Estimate what KSM would save on running processes (PR_SET_MEMORY_MERGE on, default knobs).",
+        abstract: "Estimate what KSM would save on running processes or core files (PR_SET_MEMORY_MERGE on, default knobs).",
         discussion: """
             Reads /proc/PID/smaps, /proc/PID/pagemap and /proc/PID/mem (read-only; the kernel's permission \
             checks apply: your own processes, or any as root), copies the present anonymous pages of the \
             VMAs the rules make eligible into the simulator, and runs ksmd until its counters settle. \
+            --core reads an ELF core file instead (approximately: a core file does not say which pages were present). \
             See docs/estimate.md.
             """)
 
@@ -15,6 +16,19 @@ struct Estimate: ParsableCommand {
         name: .customLong("pid"), parsing: .unconditionalSingleValue,
         help: "A process to estimate (repeat for several: their pages merge together).")
     var pids: [Int32] = []
+
+    @Option(
+        name: .customLong("core"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "An ELF core file to estimate (gcore, the kernel's core dump, QEMU dump-guest-memory; repeat for several).",
+            valueName: "file"))
+    var cores: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "With --core: the all-zero anonymous pages are 'skipped' (taken for absent pages) or 'counted' (taken for written zeros).",
+            valueName: "skipped|counted"))
+    var zeroFilledPages: String?
 
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
@@ -32,7 +46,15 @@ struct Estimate: ParsableCommand {
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
+        guard pids.isEmpty != cores.isEmpty else {
+            throw ValidationError("give --pid PID or --core FILE (one kind, at least once)")
+        }
+        if let z = zeroFilledPages {
+            guard !cores.isEmpty else { throw ValidationError("--zero-filled-pages goes with --core") }
+            guard CoreZeroFilledPages(rawValue: z) != nil else {
+                throw ValidationError("--zero-filled-pages must be skipped or counted")
+            }
+        }
         for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
         guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
@@ -45,13 +67,19 @@ struct Estimate: ParsableCommand {
         if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
         let estimate: KSMEstimate
         do {
-            estimate = try KSMEstimator(options: options).estimate(pids: pids)
+            let estimator = KSMEstimator(options: options)
+            if cores.isEmpty {
+                estimate = try estimator.estimate(pids: pids)
+            } else {
+                let zeros = zeroFilledPages.flatMap(CoreZeroFilledPages.init(rawValue:)) ?? .skipped
+                estimate = try estimator.estimate(coreFiles: cores, zeroFilledPages: zeros)
+            }
         } catch {
             printError("estimate: \(error.message)")
             switch error.kind {
-            case .noProcess: throw Exit.noInput
+            case .noProcess, .noFile: throw Exit.noInput
             case .permissionDenied: throw Exit.noPermission
-            case .tooLarge, .readFailed, .invalidOptions: throw Exit.dataError
+            case .tooLarge, .readFailed, .invalidOptions, .malformedFile: throw Exit.dataError
             }
         }
         print(json ? estimate.json.serialized(pretty: true) : estimate.text, terminator: json ? "\n" : "")

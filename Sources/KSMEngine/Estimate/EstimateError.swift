@@ -14,6 +14,11 @@ public struct EstimateError: Error, CustomStringConvertible, Sendable {
         case readFailed
         /// ``KSMEstimator/Options`` that cannot work (a scan limit below 1).
         case invalidOptions
+        /// An input file (a core file) cannot be opened or read: exit status 66.
+        case noFile
+        /// An input file is not what it should be: not an x86-64 ELF core file, or a truncated or
+        /// corrupt one (see ``CoreFileError``): exit status 65.
+        case malformedFile
     }
 
     /// What went wrong.
@@ -35,6 +40,11 @@ public struct EstimateError: Error, CustomStringConvertible, Sendable {
 
     /// The one line `ksmd-sim estimate` prints: ``message``.
     public var description: String { message }
+
+    /// The estimate's error for a refused core file: its one line, `.noFile` when it cannot be read.
+    init(core e: CoreFileError) {
+        self.init(e.kind == .unreadable ? .noFile : .malformedFile, e.description, path: e.path, errno: e.errno)
+    }
 
     /// A failed `open` or `read` of `path` (a file of process `pid`), classified by its errno.
     static func system(_ op: String, _ path: String, errno e: Int32, pid: Int32) -> EstimateError {

@@ -15,6 +15,8 @@ extension KSMEstimate {
         case .pfn(let pfn): zero = [("detection", .string("pfn")), ("pfn", .int(Int(pfn)))]
         case .pfnsHidden: zero = [("detection", .string("pfns-hidden"))]
         case .noZeroPage: zero = [("detection", .string("none"))]
+        case .notRecorded(let skipped):
+            zero = [("detection", .string("not-recorded")), ("zero_filled_pages", .string(skipped ? "skipped" : "counted"))]
         }
         let rangeJSON: JSON =
             range.map { .object([("start", .string(Self.hex($0.lowerBound))), ("end", .string(Self.hex($0.upperBound)))]) }
@@ -58,6 +60,11 @@ extension KSMEstimate {
         case .pfn(let pfn): out += "zero page: PFN \(Self.hex(pfn)); pages mapping it are skipped, as ksmd skips them\n"
         case .pfnsHidden: out += "zero page: PFNs hidden (no CAP_SYS_ADMIN); all-zero pages count as ordinary pages\n"
         case .noZeroPage: out += "zero page: none mapped by read faults here; nothing to skip\n"
+        case .notRecorded(true):
+            out += "zero page: a core file does not say which pages were present; all-zero anonymous pages are skipped\n"
+        case .notRecorded(false):
+            out +=
+                "zero page: a core file does not say which pages were present; all-zero anonymous pages count as written zeros\n"
         }
         out += "\n"
         out += TextTable.render(
@@ -117,7 +124,13 @@ extension KSMEstimate {
         var notes: [String] = []
         if !converged { notes.append("the counters still changed after \(counters.fullScans) full scans") }
         let zeroMapped = sum(\.zeroPageMappings)
-        if zeroMapped > 0 {
+        if case .notRecorded = zeroPage {
+            if zeroMapped > 0 {
+                notes.append(
+                    "\(zeroMapped) all-zero page\(zeroMapped == 1 ? "" : "s") of anonymous memory taken for absent pages or zero-page "
+                        + "mappings and skipped (written zeros would merge: --zero-filled-pages counted counts them)")
+            }
+        } else if zeroMapped > 0 {
             notes.append(
                 "\(zeroMapped) page\(zeroMapped == 1 ? " maps" : "s map") the shared zero page: skipped, as ksmd skips them")
         }
@@ -144,7 +157,7 @@ extension KSMEstimate {
         }
         let vanished = sum(\.vanishedPages)
         if vanished > 0 { notes.append("\(vanished) pages vanished while being read (unmapped meanwhile) and are not counted") }
-        return notes
+        return notes + sourceNotes
     }
 
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

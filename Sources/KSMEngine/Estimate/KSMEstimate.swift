@@ -76,6 +76,9 @@ public struct KSMEstimate: Sendable {
     public var converged: Bool
     /// The processes, in the order asked for.
     public var processes: [Process]
+    /// What the input could not tell, one sentence each (for a core file: pages taken for page
+    /// cache, files not readable here); part of ``notes``.
+    public var sourceNotes: [String] = []
 
     /// Present anonymous pages in eligible VMAs, all processes.
     public var eligiblePages: Int { processes.reduce(0) { $0 + $1.eligiblePages } }

@@ -53,24 +53,65 @@ public struct KSMEstimator: Sendable {
     /// is read), `.readFailed`, `.invalidOptions` (a scan limit below 1).
     /// - Complexity: O(pages of the eligible VMAs with resident memory + full scans × eligible pages).
     public func estimate(pids: [Int32]) throws(EstimateError) -> KSMEstimate {
+        try checkOptions()
+        let zeroPage = try ZeroPageDetection.probe()
+
+        // First pass: VMAs and pagemaps only.
+        let buffer = ProcReadBuffer()
+        var images: [ProcessImage] = []
+        for pid in pids {
+            guard pid > 0 else { throw EstimateError(.noProcess, "no process \(pid)") }
+            let reader = try ProcPageReader(pid: pid, buffer: buffer)
+            let plan = try ProcessPlan.read(
+                pid: pid, reader: reader, rules: options.rules, range: options.range, zeroPage: zeroPage)
+            images.append(ProcessImage(plan: plan, pages: reader))
+        }
+        return try estimate(images, zeroPage: zeroPage)
+    }
+
+    /// Estimates KSM on the processes ELF core files hold (gdb's `gcore`, the kernel's core dump,
+    /// QEMU's `dump-guest-memory`: one process each), together, as if they were running: see
+    /// docs/estimate.md for what a core file cannot say (which pages were present, the VMAs'
+    /// exact flags) and how the estimate approximates it; `zeroFilledPages` decides what the
+    /// all-zero pages of anonymous memory are taken for.
+    ///
+    /// Errors, each an ``EstimateError`` of one line: `.noFile` (the file cannot be opened),
+    /// `.malformedFile` (not an x86-64 ELF core file, or a truncated or corrupt one), `.tooLarge`,
+    /// `.readFailed`, `.invalidOptions`.
+    /// - Complexity: O(dumped pages + full scans × eligible pages).
+    public func estimate(coreFiles paths: [String], zeroFilledPages: CoreZeroFilledPages = .skipped) throws(EstimateError)
+        -> KSMEstimate
+    {
+        try checkOptions()
+        let buffer = ProcReadBuffer()
+        var images: [ProcessImage] = []
+        for path in paths {
+            let core: ELFCoreFile
+            do {
+                core = try ELFCoreFile(path: path)
+            } catch {
+                throw EstimateError(core: error)
+            }
+            images.append(
+                try ProcessImage(
+                    core: core, source: CorePageSource(core, buffer: buffer), rules: options.rules, range: options.range,
+                    zeroFilledPages: zeroFilledPages))
+        }
+        return try estimate(images, zeroPage: .notRecorded(zeroFilledSkipped: zeroFilledPages == .skipped))
+    }
+
+    private func checkOptions() throws(EstimateError) {
         guard options.maxFullScans > 0, options.stableScans > 0 else {
             throw EstimateError(
                 .invalidOptions,
                 "maxFullScans (\(options.maxFullScans)) and stableScans (\(options.stableScans)) must be at least 1")
         }
-        let zeroPage = try ZeroPageDetection.probe()
+    }
 
-        // First pass: VMAs and pagemaps only.
-        let buffer = ProcReadBuffer()
-        var readers: [ProcPageReader] = []
-        var plans: [ProcessPlan] = []
-        for pid in pids {
-            guard pid > 0 else { throw EstimateError(.noProcess, "no process \(pid)") }
-            let reader = try ProcPageReader(pid: pid, buffer: buffer)
-            readers.append(reader)
-            plans.append(
-                try ProcessPlan.read(pid: pid, reader: reader, rules: options.rules, range: options.range, zeroPage: zeroPage))
-        }
+    /// The estimate proper, whatever the processes were read from: checks the budget, copies the
+    /// planned pages into a ``KSMSnapshot`` and runs ksmd there until the counters settle.
+    func estimate(_ images: [ProcessImage], zeroPage: ZeroPageDetection) throws(EstimateError) -> KSMEstimate {
+        let plans = images.map(\.plan)
         let total = plans.reduce(0) { $0 + $1.candidatePages }
         if total > options.memoryBudgetPages {
             throw EstimateError(
@@ -84,7 +125,9 @@ public struct KSMEstimator: Sendable {
         let snapshot = KSMSnapshot(rules: options.rules, memoryBudgetPages: options.memoryBudgetPages)
         var processes: [KSMEstimate.Process] = []
         var simulated: [ProcessID] = []
-        for (plan, reader) in zip(plans, readers) {
+        for image in images {
+            let plan = image.plan
+            let reader = image.pages
             let withPages = plan.eligible.filter { $0.pages > 0 }
             let layout = try snapshot.addProcess(vmaPages: withPages.map(\.pages))
             var zeroFilled = 0
@@ -118,7 +161,6 @@ public struct KSMEstimator: Sendable {
                     zeroPageMappings: plan.zeroPageMappings, zeroFilledPages: zeroFilled, swappedPages: plan.swappedPages,
                     notExclusivePages: plan.notExclusivePages, vanishedPages: vanished, exclusions: plan.exclusions))
         }
-        readers.removeAll()
 
         let c = snapshot.converge(maxFullScans: options.maxFullScans, stableScans: options.stableScans)
         for (i, pid) in simulated.enumerated() {
@@ -130,7 +172,8 @@ public struct KSMEstimator: Sendable {
         }
         return KSMEstimate(
             rules: options.rules.name, range: options.range, zeroPage: zeroPage, counters: c.counters,
-            fullScansToConverge: c.fullScansToConverge, converged: c.converged, processes: processes)
+            fullScansToConverge: c.fullScansToConverge, converged: c.converged, processes: processes,
+            sourceNotes: images.flatMap(\.notes))
     }
 
     /// How many of the pages in `bytes` are all zeros.

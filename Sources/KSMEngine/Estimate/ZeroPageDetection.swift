@@ -12,6 +12,10 @@ public enum ZeroPageDetection: Hashable, Sendable {
     case pfnsHidden
     /// The probe's read fault mapped no page at all: the kernel maps no zero page, nothing to skip.
     case noZeroPage
+    /// The input does not record which pages were present (an ELF core file): its all-zero pages of
+    /// anonymous memory were skipped as absent or zero-page mappings (`zeroFilledSkipped`), or
+    /// counted as written zeros.
+    case notRecorded(zeroFilledSkipped: Bool)
 
     /// Probes once: maps an anonymous page, reads a byte of it (a read fault maps the zero page)
     /// and reads this process's pagemap entry for it.
