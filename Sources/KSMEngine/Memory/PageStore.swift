@@ -30,7 +30,7 @@ public final class PageStore {
     static let ksmNoNode: Int32 = -2
     @exclusivity(unchecked) private var freeList: [PageHandle] = []
     /// Pages allocated and not yet freed.
-    @exclusivity(unchecked) private(set) var mapCount: [UInt32] = [0]
+    @exclusivity(unchecked) private(set) var livePages = 0
     /// Changes whenever a page is allocated or written (``noteWrite()``): ksmd's hashes computed
     /// ahead of its loop (`ScanAhead`) are valid while it stays the same.
     @exclusivity(unchecked) private(set) var generation: UInt64 = 0
