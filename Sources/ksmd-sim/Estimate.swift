@@ -16,6 +16,9 @@ struct Estimate: ParsableCommand {
         help: "A process to estimate (repeat for several: their pages merge together).")
     var pids: [Int32] = []
 
+    @Option(help: "A snapshot file written by capture, instead of --pid: its processes, as they were captured.")
+    var snapshot: String?
+
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
 
@@ -32,7 +35,8 @@ struct Estimate: ParsableCommand {
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
+        guard pids.isEmpty != (snapshot == nil) else { throw ValidationError("give at least one --pid, or --snapshot FILE") }
+        if let snapshot, snapshot.isEmpty { throw ValidationError("--snapshot needs a file") }
         for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
         guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
@@ -45,8 +49,23 @@ struct Estimate: ParsableCommand {
         if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
         let estimate: KSMEstimate
         do {
-            estimate = try KSMEstimator(options: options).estimate(pids: pids)
-        } catch {
+            if let snapshot {
+                let file: SnapshotFile
+                do {
+                    file = try SnapshotFile.load(from: snapshot)
+                } catch {
+                    printError("estimate: \(error.message)")
+                    switch error.kind {
+                    case .cannotRead: throw Exit.noInput
+                    case .permissionDenied: throw Exit.noPermission
+                    default: throw Exit.dataError
+                    }
+                }
+                estimate = try KSMEstimator(options: options).estimate(snapshot: file)
+            } else {
+                estimate = try KSMEstimator(options: options).estimate(pids: pids)
+            }
+        } catch let error as EstimateError {
             printError("estimate: \(error.message)")
             switch error.kind {
             case .noProcess: throw Exit.noInput

@@ -53,23 +53,36 @@ public struct KSMEstimator: Sendable {
     /// is read), `.readFailed`, `.invalidOptions` (a scan limit below 1).
     /// - Complexity: O(pages of the eligible VMAs with resident memory + full scans × eligible pages).
     public func estimate(pids: [Int32]) throws(EstimateError) -> KSMEstimate {
+        try checkOptions()
+        let zeroPage = try ZeroPageDetection.probe()
+        let buffer = ProcReadBuffer()
+        var images: [ProcessImage] = []
+        for pid in pids { images.append(try ProcessImage.live(pid: pid, buffer: buffer)) }
+        return try estimate(images, zeroPage: zeroPage, range: options.range)
+    }
+
+    /// Refuses options that cannot work.
+    func checkOptions() throws(EstimateError) {
         guard options.maxFullScans > 0, options.stableScans > 0 else {
             throw EstimateError(
                 .invalidOptions,
                 "maxFullScans (\(options.maxFullScans)) and stableScans (\(options.stableScans)) must be at least 1")
         }
-        let zeroPage = try ZeroPageDetection.probe()
+    }
 
-        // First pass: VMAs and pagemaps only.
-        let buffer = ProcReadBuffer()
-        var readers: [ProcPageReader] = []
+    /// The estimate of processes from any source: every input of real memory ends here.
+    ///
+    /// First pass: each image's VMAs sorted and its pagemap walked (``ProcessPlan``), and the
+    /// pages counted against the memory budget; second pass: the candidate pages' bytes copied
+    /// into a ``KSMSnapshot``, where ksmd runs to convergence. `zeroPage` is how the images' zero-page
+    /// mappings are recognised; `range` is the range reported (``options``' range clips the VMAs).
+    /// - Complexity: O(pages of the eligible VMAs with resident memory + full scans × eligible pages).
+    func estimate(_ images: [ProcessImage], zeroPage: ZeroPageDetection, range: Range<UInt64>?) throws(EstimateError)
+        -> KSMEstimate
+    {
         var plans: [ProcessPlan] = []
-        for pid in pids {
-            guard pid > 0 else { throw EstimateError(.noProcess, "no process \(pid)") }
-            let reader = try ProcPageReader(pid: pid, buffer: buffer)
-            readers.append(reader)
-            plans.append(
-                try ProcessPlan.read(pid: pid, reader: reader, rules: options.rules, range: options.range, zeroPage: zeroPage))
+        for image in images {
+            plans.append(try ProcessPlan.make(image, rules: options.rules, range: options.range, zeroPage: zeroPage))
         }
         let total = plans.reduce(0) { $0 + $1.candidatePages }
         if total > options.memoryBudgetPages {
@@ -84,7 +97,8 @@ public struct KSMEstimator: Sendable {
         let snapshot = KSMSnapshot(rules: options.rules, memoryBudgetPages: options.memoryBudgetPages)
         var processes: [KSMEstimate.Process] = []
         var simulated: [ProcessID] = []
-        for (plan, reader) in zip(plans, readers) {
+        for (plan, image) in zip(plans, images) {
+            let reader = image.pages
             let withPages = plan.eligible.filter { $0.pages > 0 }
             let layout = try snapshot.addProcess(vmaPages: withPages.map(\.pages))
             var zeroFilled = 0
@@ -118,8 +132,6 @@ public struct KSMEstimator: Sendable {
                     zeroPageMappings: plan.zeroPageMappings, zeroFilledPages: zeroFilled, swappedPages: plan.swappedPages,
                     notExclusivePages: plan.notExclusivePages, vanishedPages: vanished, exclusions: plan.exclusions))
         }
-        readers.removeAll()
-
         let c = snapshot.converge(maxFullScans: options.maxFullScans, stableScans: options.stableScans)
         for (i, pid) in simulated.enumerated() {
             guard let s = try? snapshot.kernel.ksmStat(pid) else { preconditionFailure("a snapshot process exited") }
@@ -129,7 +141,7 @@ public struct KSMEstimator: Sendable {
             processes[i].processProfit = s.processProfit
         }
         return KSMEstimate(
-            rules: options.rules.name, range: options.range, zeroPage: zeroPage, counters: c.counters,
+            rules: options.rules.name, range: range, zeroPage: zeroPage, counters: c.counters,
             fullScansToConverge: c.fullScansToConverge, converged: c.converged, processes: processes)
     }
 
