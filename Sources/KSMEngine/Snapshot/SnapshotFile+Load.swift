@@ -229,16 +229,36 @@ struct SnapshotLoader {
             throw SnapshotError(.truncated, "truncated: \(what) needs \(stored) bytes, the file has \(left) more")
         }
         // The payload is in the file: reading it allocates no more than the file's size.
-        let payload = try read(Int(stored), at: offset + SnapshotFormat.sectionHeaderSize)
+        let stored_ = try read(Int(stored), at: offset + SnapshotFormat.sectionHeaderSize)
         let actual = headerBytes.withUnsafeBytes { hb in
-            payload.withUnsafeBytes { SnapshotFormat.sectionChecksum(header: hb, payload: $0) }
+            stored_.withUnsafeBytes { SnapshotFormat.sectionChecksum(header: hb, payload: $0) }
         }
         guard actual == sum else { throw SnapshotError(.corrupt, "corrupt: \(what)'s checksum does not match") }
         guard let kind = SnapshotFormat.Kind(rawValue: kindRaw) else {
             throw SnapshotError(.corrupt, "corrupt: \(what) is of unknown kind \(kindRaw)")
         }
-        guard compression == SnapshotFormat.Compression.none.rawValue, raw == stored else {
-            throw SnapshotError(.corrupt, "corrupt: \(what) has compression \(compression) (raw \(raw) bytes, stored \(stored))")
+        let payload: [UInt8]
+        switch SnapshotFormat.Compression(rawValue: compression) {
+        case .none?:
+            guard raw == stored else {
+                throw SnapshotError(.corrupt, "corrupt: \(what) is uncompressed but claims \(raw) bytes, stored \(stored)")
+            }
+            payload = stored_
+        case .zstd?:
+            // Only pages of bytes are compressed, and their size is bounded: checked before allocating.
+            let limit = SnapshotFormat.pagesHeaderSize + SnapshotFormat.bytesPerSection * PageStore.pageSize
+            guard kind == .pages, encoding == .bytes, raw <= UInt64(limit) else {
+                throw SnapshotError(
+                    .corrupt,
+                    "corrupt: \(what) (kind \(kindRaw)) is compressed to \(raw) bytes, allowed only for page bytes up to \(limit)"
+                )
+            }
+            guard let d = SnapshotFormat.decompress(stored_, raw: Int(raw)) else {
+                throw SnapshotError(.corrupt, "corrupt: \(what) does not decompress to its \(raw) bytes")
+            }
+            payload = d
+        case nil:
+            throw SnapshotError(.corrupt, "corrupt: \(what) has unknown compression \(compression)")
         }
         offset += SnapshotFormat.sectionHeaderSize + Int(stored)
         return (kind, payload)

@@ -12,12 +12,14 @@ extension SnapshotFile {
         // The header last: a zeroed placeholder first.
         try out.write([UInt8](repeating: 0, count: SnapshotFormat.headerSize))
         var sections: UInt64 = 0
-        func section(_ kind: SnapshotFormat.Kind, _ payload: [UInt8]) throws(SnapshotError) {
+        func section(_ kind: SnapshotFormat.Kind, _ raw: [UInt8], compress: Bool = false) throws(SnapshotError) {
+            let compressed = compress ? SnapshotFormat.compress(raw) : nil
+            let payload = compressed ?? raw
             var h = ByteWriter()
             h.u32(kind.rawValue)
-            h.u32(SnapshotFormat.Compression.none.rawValue)
+            h.u32((compressed == nil ? SnapshotFormat.Compression.none : .zstd).rawValue)
             h.u64(UInt64(payload.count))
-            h.u64(UInt64(payload.count))
+            h.u64(UInt64(raw.count))
             let sum = h.bytes.withUnsafeBytes { hb in
                 payload.withUnsafeBytes { SnapshotFormat.sectionChecksum(header: hb, payload: $0) }
             }
@@ -46,7 +48,8 @@ extension SnapshotFile {
                     w.u64(seed.high)
                 }
             }
-            try section(.pages, w.bytes)
+            // Page bytes compress well (about 5:1 on a Python process); seeds are random.
+            try section(.pages, w.bytes, compress: encoding == .bytes)
             firstID += n
         }
 
