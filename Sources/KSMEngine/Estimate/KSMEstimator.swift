@@ -10,6 +10,9 @@ import Glibc
 /// zero page's mappings, are copied into a fresh ``SimulatedKernel`` (see `KSMSnapshot`), where
 /// ksmd runs until its counters stop changing.
 ///
+/// The same estimate runs on a snapshot captured earlier (``estimate(snapshot:)``, a
+/// ``SnapshotFile``): live processes and snapshots are two sources of the same process images.
+///
 /// ```swift
 /// let estimate = try KSMEstimator().estimate(pids: [getpid()])
 /// print(estimate.text)       // or estimate.json
