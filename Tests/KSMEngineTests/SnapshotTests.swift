@@ -383,6 +383,52 @@ import Testing
         #expect(try Self.loadError(foreign)?.kind == .notASnapshot)
     }
 
+    /// `bytes` with the header's and every section's checksum made right again (as far as the
+    /// section lengths still lead from one section to the next).
+    static func rechecksummed(_ bytes: [UInt8]) -> [UInt8] {
+        var b = bytes
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * $1) } }
+        func put(_ v: UInt64, _ at: Int) { for i in 0..<8 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
+        guard b.count >= 64 else { return b }
+        put(b.withUnsafeBytes { SnapshotFormat.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<56])) }, 56)
+        var offset = 64
+        while offset + 32 <= b.count {
+            let stored = u64(offset + 8)
+            guard stored <= UInt64(b.count - offset - 32) else { break }
+            let end = offset + 32 + Int(stored)
+            let sum = b.withUnsafeBytes {
+                SnapshotFormat.sectionChecksum(
+                    header: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + 32)]),
+                    payload: UnsafeRawBufferPointer(rebasing: $0[(offset + 32)..<end]))
+            }
+            put(sum, offset + 24)
+            offset = end
+        }
+        return b
+    }
+
+    /// Files whose checksums are right but whose fields are not (every byte changed three ways,
+    /// checksums recomputed): each loads as a valid snapshot or is refused with one line, and
+    /// none crashes or allocates what a field claims.
+    @Test(arguments: [DistinctPages.Encoding.bytes, .hashes])
+    func wrongFieldsWithRightChecksumsNeverCrash(encoding: DistinctPages.Encoding) throws {
+        let s = try Self.synthetic()
+        let bytes = try Self.validFileBytes(encoding == .bytes ? s : s.hashesOnly())
+        #expect(Self.rechecksummed(bytes) == bytes)
+        var refused = 0
+        var loaded = 0
+        for offset in 0..<bytes.count {
+            for change in [{ (x: UInt8) in x ^ 0x01 }, { $0 ^ 0x80 }, { _ in 0xFF }] {
+                var b = bytes
+                b[offset] = change(b[offset])
+                if b == bytes { continue }
+                if try Self.loadError(Self.rechecksummed(b)) == nil { loaded += 1 } else { refused += 1 }
+            }
+        }
+        // Page bytes and seeds may change freely; the structure may not.
+        #expect(refused > 0 && loaded > 0)
+    }
+
     @Test func foreignFilesAreNotSnapshots() throws {
         #expect(try Self.loadError(Array(#"{"steps":[]}"#.utf8))?.kind == .notASnapshot)
         #expect(try Self.loadError([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])?.kind == .notASnapshot)

@@ -34,7 +34,8 @@ extension SnapshotFile {
     }
 
     /// Checks one process: its VMAs and page records (see ``check()``).
-    static func check(_ p: ProcessSnapshot, pages: Int, what: String) throws(SnapshotError) {
+    /// `totalKB` sums the Rss and Swap of every VMA checked so far.
+    static func check(_ p: ProcessSnapshot, pages: Int, totalKB: inout Int, what: String) throws(SnapshotError) {
         guard p.pid > 0 else { throw SnapshotError(.corrupt, "\(what): pid \(p.pid)") }
         guard p.command.utf8.count <= SnapshotFormat.maxCommand else {
             throw SnapshotError(.corrupt, "\(what): a command of more than \(SnapshotFormat.maxCommand) bytes")
@@ -50,9 +51,13 @@ extension SnapshotFile {
                         + "empty, or below the previous VMA")
             }
             previousEnd = e
-            guard v.vma.residentKB >= 0, v.vma.swapKB >= 0, v.vma.name.utf8.count <= SnapshotFormat.maxName,
+            // Rss and Swap of all VMAs together stay below 2^50 kB, so that no sum of them overflows.
+            // (A VMA clipped to a capture range keeps the whole VMA's Rss, as smaps reports it.)
+            let kb = (v.vma.residentKB, v.vma.swapKB)
+            if kb.0 >= 0, kb.1 >= 0, kb.0 < 1 << 50, kb.1 < 1 << 50 { totalKB += kb.0 + kb.1 } else { totalKB = 1 << 50 }
+            guard totalKB < 1 << 50, v.vma.name.utf8.count <= SnapshotFormat.maxName,
                 v.vma.mnemonics.joined(separator: " ").utf8.count <= SnapshotFormat.maxMnemonics
-            else { throw SnapshotError(.corrupt, "\(where_): a negative size or an overlong name or VmFlags") }
+            else { throw SnapshotError(.corrupt, "\(where_): Rss or Swap beyond 2^50 kB in all, or an overlong name or VmFlags") }
             let pagesInVMA = (e - s) / 4096
             var next: UInt64 = 0
             for r in v.pages {
@@ -172,6 +177,7 @@ struct SnapshotLoader {
         var pages = DistinctPages(encoding: encoding)
         var processes: [ProcessSnapshot] = []
         var sections = 0
+        var totalKB = 0
         while true {
             let (kind, payload) = try nextSection(number: sections + 1, encoding: encoding)
             let what = "section \(sections + 1)"
@@ -182,7 +188,8 @@ struct SnapshotLoader {
             case .process:
                 let p = try Self.readProcess(payload, what: "\(what) (process \(processes.count + 1))")
                 do {
-                    try SnapshotFile.check(p, pages: pages.count, what: "\(what) (process \(processes.count + 1))")
+                    try SnapshotFile.check(
+                        p, pages: pages.count, totalKB: &totalKB, what: "\(what) (process \(processes.count + 1))")
                 } catch {
                     throw SnapshotError(.corrupt, "corrupt: \(error.message)")
                 }

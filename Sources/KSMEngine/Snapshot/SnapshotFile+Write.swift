@@ -120,7 +120,10 @@ extension SnapshotFile {
     public func check() throws(SnapshotError) {
         do {
             try Self.check(zeroPage: zeroPage, range: range)
-            for (i, p) in processes.enumerated() { try Self.check(p, pages: pages.count, what: "process \(i + 1)") }
+            var totalKB = 0
+            for (i, p) in processes.enumerated() {
+                try Self.check(p, pages: pages.count, totalKB: &totalKB, what: "process \(i + 1)")
+            }
         } catch {
             throw SnapshotError(.invalidOptions, error.message)
         }
