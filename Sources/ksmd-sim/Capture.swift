@@ -16,7 +16,9 @@ struct Capture: ParsableCommand {
         help: "A process to capture (repeat for several).")
     var pids: [Int32] = []
 
-    @Option(name: .customShort("o"), help: "The snapshot file to write (replaced whole, mode 0600).")
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("The snapshot file to write (replaced whole, mode 0600).", valueName: "file"))
     var output: String?
 
     @Flag(help: "Store a 128-bit hash (XXH3-128) per distinct page instead of its bytes.")

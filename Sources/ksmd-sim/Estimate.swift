@@ -35,7 +35,8 @@ struct Estimate: ParsableCommand {
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        guard pids.isEmpty != (snapshot == nil) else { throw ValidationError("give at least one --pid, or --snapshot FILE") }
+        guard pids.isEmpty || snapshot == nil else { throw ValidationError("give --pid or --snapshot, not both") }
+        guard !pids.isEmpty || snapshot != nil else { throw ValidationError("give at least one --pid, or --snapshot FILE") }
         if let snapshot, snapshot.isEmpty { throw ValidationError("--snapshot needs a file") }
         for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
