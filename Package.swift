@@ -21,9 +21,15 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"])]
         ),
+        // Debian's libzstd-dev: snapshot files compress page contents with it (docs/snapshot-format.md).
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(
             name: "KSMEngine",
-            dependencies: ["CXXHash"]
+            dependencies: ["CXXHash", "CZstd"]
         ),
         .executableTarget(
             name: "ksmd-sim",

@@ -16,6 +16,18 @@ static inline void cxxh_xxh3_128(const void *data, size_t length, uint64_t *low,
     *low = h.low64;
     *high = h.high64;
 }
+/// XXH3-128 of `length` bytes keyed by `secret` (at least XXH3_SECRET_SIZE_MIN bytes), as (low, high).
+static inline void cxxh_xxh3_128_secret(const void *data, size_t length, const void *secret, size_t secretSize, uint64_t *low,
+                                        uint64_t *high) {
+    XXH128_hash_t h = XXH3_128bits_withSecret(data, length, secret, secretSize);
+    *low = h.low64;
+    *high = h.high64;
+}
+/// Fills `secretSize` bytes of `secret` from `seedSize` bytes of key material (XXH3_generateSecret);
+/// 0 on success.
+static inline int cxxh_generate_secret(void *secret, size_t secretSize, const void *seed, size_t seedSize) {
+    return XXH3_generateSecret(secret, secretSize, seed, seedSize) == XXH_OK ? 0 : -1;
+}
 /// XXH64 of `length` bytes with `seed` (the kernel's KSM page checksum uses seed 0).
 static inline uint64_t cxxh_xxh64(const void *data, size_t length, uint64_t seed) { return XXH64(data, length, seed); }
 

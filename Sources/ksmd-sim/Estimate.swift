@@ -30,6 +30,9 @@ struct Estimate: ParsableCommand {
             valueName: "skipped|counted"))
     var zeroFilledPages: String?
 
+    @Option(help: "A snapshot file written by capture, instead of --pid: its processes, as they were captured.")
+    var snapshot: String?
+
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
 
@@ -46,9 +49,11 @@ struct Estimate: ParsableCommand {
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        guard pids.isEmpty != cores.isEmpty else {
-            throw ValidationError("give --pid PID or --core FILE (one kind, at least once)")
+        let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil].filter { $0 }.count
+        guard kinds == 1 else {
+            throw ValidationError("give --pid PID, --core FILE or --snapshot FILE (one kind; --pid and --core may repeat)")
         }
+        if let snapshot, snapshot.isEmpty { throw ValidationError("--snapshot needs a file") }
         if let z = zeroFilledPages {
             guard !cores.isEmpty else { throw ValidationError("--zero-filled-pages goes with --core") }
             guard CoreZeroFilledPages(rawValue: z) != nil else {
@@ -68,13 +73,26 @@ struct Estimate: ParsableCommand {
         let estimate: KSMEstimate
         do {
             let estimator = KSMEstimator(options: options)
-            if cores.isEmpty {
-                estimate = try estimator.estimate(pids: pids)
-            } else {
+            if let snapshot {
+                let file: SnapshotFile
+                do {
+                    file = try SnapshotFile.load(from: snapshot)
+                } catch {
+                    printError("estimate: \(error.message)")
+                    switch error.kind {
+                    case .cannotRead: throw Exit.noInput
+                    case .permissionDenied: throw Exit.noPermission
+                    default: throw Exit.dataError
+                    }
+                }
+                estimate = try estimator.estimate(snapshot: file)
+            } else if !cores.isEmpty {
                 let zeros = zeroFilledPages.flatMap(CoreZeroFilledPages.init(rawValue:)) ?? .skipped
                 estimate = try estimator.estimate(coreFiles: cores, zeroFilledPages: zeros)
+            } else {
+                estimate = try estimator.estimate(pids: pids)
             }
-        } catch {
+        } catch let error as EstimateError {
             printError("estimate: \(error.message)")
             switch error.kind {
             case .noProcess, .noFile: throw Exit.noInput

@@ -11,7 +11,9 @@ struct KSMDSim: ParsableCommand {
         commandName: "ksmd-sim",
         abstract: "Linux Kernel Samepage Merging, simulated: VMA rules, KSM eligibility, scenarios.",
         discussion: "With no subcommand, runs a built-in demonstration.",
-        subcommands: [Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Random.self, Bench.self, Soak.self],
+        subcommands: [
+            Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Capture.self, Random.self, Bench.self, Soak.self,
+        ],
         defaultSubcommand: Demo.self
     )
 
@@ -53,6 +55,8 @@ enum Exit {
     static let dataError = ExitCode(65)
     /// EX_NOINPUT: the file cannot be read.
     static let noInput = ExitCode(66)
+    /// EX_CANTCREAT: an output file cannot be created or written.
+    static let cannotCreate = ExitCode(73)
     /// EX_TEMPFAIL: try again later (`kernel` while other processes use KSM, without --force).
     static let temporaryFailure = ExitCode(75)
     /// EX_NOPERM: not allowed (the host-kernel runner needs root).

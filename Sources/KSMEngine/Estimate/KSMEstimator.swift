@@ -10,6 +10,9 @@ import Glibc
 /// zero page's mappings, are copied into a fresh ``SimulatedKernel`` (see `KSMSnapshot`), where
 /// ksmd runs until its counters stop changing.
 ///
+/// The same estimate runs on a snapshot captured earlier (``estimate(snapshot:)``, a
+/// ``SnapshotFile``): live processes and snapshots are two sources of the same process images.
+///
 /// ```swift
 /// let estimate = try KSMEstimator().estimate(pids: [getpid()])
 /// print(estimate.text)       // or estimate.json
@@ -60,13 +63,13 @@ public struct KSMEstimator: Sendable {
         let buffer = ProcReadBuffer()
         var images: [ProcessImage] = []
         for pid in pids {
-            guard pid > 0 else { throw EstimateError(.noProcess, "no process \(pid)") }
-            let reader = try ProcPageReader(pid: pid, buffer: buffer)
-            let plan = try ProcessPlan.read(
-                pid: pid, reader: reader, rules: options.rules, range: options.range, zeroPage: zeroPage)
-            images.append(ProcessImage(plan: plan, pages: reader))
+            let live = try LiveProcess.open(pid: pid, buffer: buffer)
+            images.append(
+                try ProcessImage(
+                    pid: pid, command: live.command, vmas: live.vmas, pages: live.reader, rules: options.rules,
+                    range: options.range, zeroPage: zeroPage))
         }
-        return try estimate(images, zeroPage: zeroPage)
+        return try estimate(images, zeroPage: zeroPage, range: options.range)
     }
 
     /// Estimates KSM on the processes ELF core files hold (gdb's `gcore`, the kernel's core dump,
@@ -97,10 +100,11 @@ public struct KSMEstimator: Sendable {
                     core: core, source: CorePageSource(core, buffer: buffer), rules: options.rules, range: options.range,
                     zeroFilledPages: zeroFilledPages))
         }
-        return try estimate(images, zeroPage: .notRecorded(zeroFilledSkipped: zeroFilledPages == .skipped))
+        return try estimate(images, zeroPage: .notRecorded(zeroFilledSkipped: zeroFilledPages == .skipped), range: options.range)
     }
 
-    private func checkOptions() throws(EstimateError) {
+    /// Refuses options that cannot work.
+    func checkOptions() throws(EstimateError) {
         guard options.maxFullScans > 0, options.stableScans > 0 else {
             throw EstimateError(
                 .invalidOptions,
@@ -110,7 +114,12 @@ public struct KSMEstimator: Sendable {
 
     /// The estimate proper, whatever the processes were read from: checks the budget, copies the
     /// planned pages into a ``KSMSnapshot`` and runs ksmd there until the counters settle.
-    func estimate(_ images: [ProcessImage], zeroPage: ZeroPageDetection) throws(EstimateError) -> KSMEstimate {
+    /// `zeroPage` is how the images' zero-page mappings were recognised; `range` is the range
+    /// reported (``options``' range already clipped the VMAs).
+    /// - Complexity: O(planned pages + full scans × eligible pages).
+    func estimate(_ images: [ProcessImage], zeroPage: ZeroPageDetection, range: Range<UInt64>?) throws(EstimateError)
+        -> KSMEstimate
+    {
         let plans = images.map(\.plan)
         let total = plans.reduce(0) { $0 + $1.candidatePages }
         if total > options.memoryBudgetPages {
@@ -171,7 +180,7 @@ public struct KSMEstimator: Sendable {
             processes[i].processProfit = s.processProfit
         }
         return KSMEstimate(
-            rules: options.rules.name, range: options.range, zeroPage: zeroPage, counters: c.counters,
+            rules: options.rules.name, range: range, zeroPage: zeroPage, counters: c.counters,
             fullScansToConverge: c.fullScansToConverge, converged: c.converged, processes: processes,
             sourceNotes: images.flatMap(\.notes))
     }

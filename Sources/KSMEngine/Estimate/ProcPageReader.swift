@@ -6,7 +6,7 @@ import Glibc
 /// `PTRACE_MODE_ATTACH` for mem) comes before any work; the descriptors stay bound to that
 /// process's address space even if its pid were reused. Nothing is ever written: `mem` is opened
 /// `O_RDONLY`, and only pages pagemap showed present are read, so no read faults in new memory.
-final class ProcPageReader: ProcessPageSource {
+final class ProcPageReader {
     static let pageBytes = 4096
     /// Pages one ``readPages(first:count:_:)`` may ask for.
     static let maxPagesPerRead = ProcReadBuffer.bytes / pageBytes

@@ -31,21 +31,15 @@ struct ProcessPlan {
     /// Candidate pages not mapped exclusively by this process (fork-shared, or KSM pages already).
     var notExclusivePages = 0
 
-    /// Reads smaps, sorts the VMAs and walks the pagemap of every eligible VMA.
+    /// Sorts `vmas` (clipped to `range`) into eligible and excluded, and walks the pagemap of every
+    /// eligible VMA with resident or swapped memory.
     /// - Complexity: O(pages of the eligible VMAs that have resident or swapped pages).
-    static func read(
-        pid: Int32, reader: ProcPageReader, rules: EligibilityRules, range: Range<UInt64>?, zeroPage: ZeroPageDetection
+    static func make(
+        pid: Int32, command: String, vmas: [LiveVMA], pages reader: any PagemapSource, rules: EligibilityRules,
+        range: Range<UInt64>?, zeroPage: ZeroPageDetection
     ) throws(EstimateError) -> ProcessPlan {
-        let smapsPath = "/proc/\(pid)/smaps"
-        let text: String
-        switch ProcFiles.read(smapsPath) {
-        case .success(let t): text = t
-        case .failure(let e): throw EstimateError.system("read", smapsPath, errno: e.errno, pid: pid)
-        }
-        var command = ""
-        if case .success(let c) = ProcFiles.read("/proc/\(pid)/comm") { command = c.trimmingWhitespace }
         var plan = ProcessPlan(pid: pid, command: command)
-        for whole in LiveVMA.parseSmaps(text) where !whole.isGateArea {
+        for whole in vmas where !whole.isGateArea {
             guard let v = whole.clipped(to: range) else { continue }
             plan.vmaCount += 1
             if let reason = v.exclusionReason(under: rules) {
@@ -75,7 +69,7 @@ struct ProcessPlan {
     }
 
     /// Collects the VMA's present anonymous pages, other than zero-page mappings, as runs.
-    private mutating func walkPagemap(_ e: inout EligibleVMA, _ reader: ProcPageReader, _ zeroPage: ZeroPageDetection)
+    private mutating func walkPagemap(_ e: inout EligibleVMA, _ reader: any PagemapSource, _ zeroPage: ZeroPageDetection)
         throws(EstimateError)
     {
         var zeroPFN: UInt64 = .max

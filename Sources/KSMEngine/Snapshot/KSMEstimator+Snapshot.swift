@@ -1,0 +1,24 @@
+extension KSMEstimator {
+    /// Estimates KSM on the processes of a snapshot together, exactly as ``estimate(pids:)``
+    /// estimates them live: the same plan from the captured VMAs and pagemap bits, the same pages.
+    /// An estimate of a fresh capture of idle processes equals their live estimate; a hashes-only
+    /// or anonymized snapshot gives the same counters as the bytes it was made from.
+    ///
+    /// The options apply as to live processes (``Options/range`` clips the captured VMAs); the
+    /// estimate reports the options' range, else the capture's. Errors: `.tooLarge` (more
+    /// candidate pages than the memory budget), `.invalidOptions`.
+    /// - Complexity: O(page records + full scans × eligible pages).
+    public func estimate(snapshot: SnapshotFile) throws(EstimateError) -> KSMEstimate {
+        try checkOptions()
+        let buffer = ProcReadBuffer()
+        var images: [ProcessImage] = []
+        for p in snapshot.processes {
+            images.append(
+                try ProcessImage(
+                    pid: p.pid, command: p.command, vmas: p.vmas.map(\.vma),
+                    pages: SnapshotPageSource(p, pages: snapshot.pages, zeroPage: snapshot.zeroPage, buffer: buffer),
+                    rules: options.rules, range: options.range, zeroPage: snapshot.zeroPage))
+        }
+        return try estimate(images, zeroPage: snapshot.zeroPage, range: options.range ?? snapshot.range)
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import KSMEngine
+
+struct Capture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture running processes' memory into a snapshot file (for estimate --snapshot).",
+        discussion: """
+            Reads /proc/PID/smaps, /proc/PID/pagemap and /proc/PID/mem (read-only; the kernel's permission \
+            checks apply, as for estimate) and writes every VMA, which pages are present, and each present \
+            anonymous page's contents, every distinct page once, to FILE (mode 0600). \
+            See docs/snapshot-format.md.
+            """)
+
+    @Option(
+        name: .customLong("pid"), parsing: .unconditionalSingleValue,
+        help: "A process to capture (repeat for several).")
+    var pids: [Int32] = []
+
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("The snapshot file to write (replaced whole, mode 0600).", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Store a 128-bit hash (XXH3-128) per distinct page instead of its bytes.")
+    var hashesOnly = false
+
+    @Flag(help: "Replace every distinct page by a keyed pseudo-random page (zero pages kept); no bytes are stored.")
+    var anonymize = false
+
+    @Option(help: "The anonymization key: 64 hex digits (default: a random key per capture, never stored).")
+    var key: String?
+
+    @Option(help: "Only capture this address range, as START-END in hex.")
+    var range: String?
+
+    func validate() throws {
+        guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
+        for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
+        guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
+        guard let output, !output.isEmpty else { throw ValidationError("give the output file with -o FILE") }
+        if let key {
+            guard anonymize else { throw ValidationError("--key is the key of --anonymize") }
+            guard AnonymizationKey(hex: key) != nil else { throw ValidationError("--key must be 64 hex digits (32 bytes)") }
+        }
+        if let range, Estimate.parseRange(range) == nil {
+            throw ValidationError("--range must be START-END in hex with START < END")
+        }
+    }
+
+    func run() throws {
+        let path = output ?? ""
+        do {
+            var snapshot = try SnapshotFile.capture(pids: pids, range: range.flatMap(Estimate.parseRange))
+            if anonymize {
+                snapshot = try snapshot.anonymized(key: key.flatMap { AnonymizationKey(hex: $0) } ?? .random())
+            } else if hashesOnly {
+                snapshot = try snapshot.hashesOnly()
+            }
+            try snapshot.write(to: path)
+            let present = snapshot.processes.reduce(0) { $0 + $1.presentPages }
+            let what = snapshot.encoding == .bytes ? "" : snapshot.encoding == .hashes ? ", hashes only" : ", anonymized"
+            print(
+                "captured \(snapshot.processes.count) process\(snapshot.processes.count == 1 ? "" : "es"): \(present) present pages, "
+                    + "\(snapshot.pages.count) distinct stored pages\(what) -> \(path)")
+        } catch {
+            printError("capture: \(error.message)")
+            switch error.kind {
+            case .noProcess, .cannotRead: throw Exit.noInput
+            case .permissionDenied: throw Exit.noPermission
+            case .cannotWrite: throw Exit.cannotCreate
+            default: throw Exit.dataError
+            }
+        }
+    }
+}
