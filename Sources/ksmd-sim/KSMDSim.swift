@@ -11,7 +11,9 @@ struct KSMDSim: ParsableCommand {
         commandName: "ksmd-sim",
         abstract: "Linux Kernel Samepage Merging, simulated: VMA rules, KSM eligibility, scenarios.",
         discussion: "With no subcommand, runs a built-in demonstration.",
-        subcommands: [Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Random.self, Bench.self, Soak.self],
+        subcommands: [
+            Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Random.self, Bench.self, Soak.self, Sweep.self,
+        ],
         defaultSubcommand: Demo.self
     )
 
