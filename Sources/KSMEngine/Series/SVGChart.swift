@@ -111,6 +111,8 @@ public struct SVGChart: Sendable {
         let values: [[Double]] =
             pointChart?.lines.map { $0.points.map { $0.y.isFinite ? $0.y : 0 } }
             ?? names.map { name in samples.map { s in Double(s.counters.fields.first { $0.0 == name }?.1 ?? 0) } }
+        // The counters' last values, exact (a Double would not hold Int.max).
+        let lastCounts: [Int?] = names.map { name in samples.last.map { s in s.counters.fields.first { $0.0 == name }?.1 ?? 0 } }
         let joined = pointChart?.lines.map(\.joined) ?? names.map { _ in true }
         let xs = Array(lineXs.joined())
         let isEmpty = xs.isEmpty
@@ -131,7 +133,7 @@ public struct SVGChart: Sendable {
         let yLabelWidth = yTicks.labels.map { Self.textWidth($0, size: labelSize) }.max() ?? 0
 
         let lastWidth =
-            pointChart == nil ? values.map { Self.textWidth("last " + Self.compact(Int($0.last ?? 0)), size: 11) }.max() ?? 0 : 0
+            pointChart == nil ? lastCounts.map { Self.textWidth("last " + Self.compact($0 ?? 0), size: 11) }.max() ?? 0 : 0
         let legendWidth = 22 + 8 + max(lastWidth, names.map { Self.textWidth($0, size: legendSize) }.max() ?? 0)
         let plotLeft = 18 + axisTitleSize + 12 + yLabelWidth + 8
         let plotRight = Double(width) - 24 - legendWidth - 24
@@ -246,7 +248,7 @@ public struct SVGChart: Sendable {
             out +=
                 "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + legendSize * 0.35))\" fill=\"#222222\">\(Self.escape(name))</text>\n"
             guard rowHeight >= 32, pointChart == nil else { continue }
-            let last = values[i].last.map { "last " + Self.compact(Int($0)) } ?? "no value"
+            let last = lastCounts[i].map { "last " + Self.compact($0) } ?? "no value"
             out += "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + 18))\" font-size=\"11\" fill=\"#777777\">\(last)</text>\n"
         }
         out += "</g>\n"
