@@ -22,7 +22,10 @@ import Testing
         for (i, e) in expected.enumerated() {
             let p = try g.point(i)
             #expect(p.index == i && p.rules == e.0)
-            #expect(p.knobs == [KnobSetting(name: "pages_to_scan", value: .int(e.1)), KnobSetting(name: "smart_scan", value: .bool(e.2))])
+            #expect(
+                p.knobs == [
+                    KnobSetting(name: "pages_to_scan", value: .int(e.1)), KnobSetting(name: "smart_scan", value: .bool(e.2)),
+                ])
         }
         #expect(throws: SweepError.self) { try g.point(12) }
         #expect(throws: SweepError.self) { try g.point(-1) }
@@ -112,7 +115,8 @@ import Testing
         #expect(throws: SweepError("1 of 4 points missing (2)")) { try SweepResult.merge([parts[0], parts[1]]) }
         #expect(throws: SweepError("point 0 appears twice")) { try SweepResult.merge([parts[0], parts[0], parts[1], parts[2]]) }
         let other = try SweepResult(
-            grid: SweepGrid(knobs: [SweepGrid.parseSetting("pages_to_scan=16,999")], rules: ["linux-6.17", "linux-6.4"]), points: [])
+            grid: SweepGrid(knobs: [SweepGrid.parseSetting("pages_to_scan=16,999")], rules: ["linux-6.17", "linux-6.4"]),
+            points: [])
         #expect(throws: SweepError("the files are slices of different grids")) { try SweepResult.merge([parts[0], other]) }
     }
 
