@@ -115,7 +115,10 @@ struct SweepRun: ParsableCommand {
         let result: SweepResult
         do {
             result = try SweepResult(
-                grid: grid, points: indices.map { SweepResult.Point(point: try grid.point($0), outcome: outcomes[$0]!) })
+                grid: grid,
+                points: indices.map {
+                    SweepResult.Point(point: try grid.point($0), outcome: outcomes[$0] ?? .failed("the point's process was lost"))
+                })
         } catch {
             printError("sweep: \(error)")
             throw Exit.dataError

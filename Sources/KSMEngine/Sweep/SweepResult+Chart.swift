@@ -4,23 +4,23 @@ extension SweepResult {
     ///
     /// - Complexity: O(*n* log *n*) in the points.
     public var frontier: [Point] {
-        let ran = points.filter { $0.summary != nil }.sorted {
-            let a = $0.summary!
-            let b = $1.summary!
-            return a.ksmdCPUSeconds != b.ksmdCPUSeconds ? a.ksmdCPUSeconds < b.ksmdCPUSeconds : a.savedPages > b.savedPages
+        let ran = points.compactMap { p in p.summary.map { (p, $0) } }.sorted {
+            $0.1.ksmdCPUSeconds != $1.1.ksmdCPUSeconds
+                ? $0.1.ksmdCPUSeconds < $1.1.ksmdCPUSeconds : $0.1.savedPages > $1.1.savedPages
         }
         var best = Int.min
         var out: [Point] = []
-        for p in ran where p.summary!.savedPages > best {
-            best = p.summary!.savedPages
+        for (p, s) in ran where s.savedPages > best {
+            best = s.savedPages
             out.append(p)
         }
         return out
     }
 
     /// The sweep as an SVG figure of two panels against ksmd's CPU seconds: the saved pages of
-    /// every point (markers, one colour per rule set) with the frontier as a line, and each point's
-    /// time to 90% of its final savings (points that saved nothing are left out).
+    /// every point (markers, one colour per rule set, the same in both panels) with the frontier as
+    /// a line drawn over them, and each point's time to 90% of its final savings (points that
+    /// saved nothing are left out).
     ///
     /// - Complexity: O(*n* log *n*) in the points.
     public func chart(title: String) -> String {
@@ -34,13 +34,13 @@ extension SweepResult {
             }
         }
         let frontierLine = SVGChart.Line(
-            name: "frontier", points: frontier.map { (x: $0.summary!.ksmdCPUSeconds, y: Double($0.summary!.savedPages)) },
+            name: "frontier", points: frontier.compactMap { $0.summary.map { (x: $0.ksmdCPUSeconds, y: Double($0.savedPages)) } },
             joined: true)
         let failed = points.count - ran.count
         let note = "\(ran.count) point\(ran.count == 1 ? "" : "s")" + (failed > 0 ? ", \(failed) failed" : "")
         let savings = SVGChart(
             title: title, subtitle: "saved pages (pages_sharing + ksm_zero_pages) at the end of each run; \(note)",
-            xTitle: "ksmd CPU (s)", yTitle: "saved pages", lines: [frontierLine] + lines { Double($0.savedPages) })
+            xTitle: "ksmd CPU (s)", yTitle: "saved pages", lines: lines { Double($0.savedPages) } + [frontierLine])
         let time = SVGChart(
             title: "time to 90% of the final savings",
             subtitle: "simulated seconds until the saved pages first reached 90% of their final value",
