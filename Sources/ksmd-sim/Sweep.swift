@@ -174,32 +174,35 @@ struct SweepMerge: ParsableCommand {
 /// Runs sweep points in child `ksmd-sim` processes, `jobs` at a time, each point's stdout and
 /// stderr in temporary files; a progress line on a terminal.
 enum PointRunner {
+    /// A running point: its index and its output files (unlinked: nothing is left on disk, even
+    /// when the sweep is interrupted).
+    struct Child {
+        var index: Int
+        var stdout: Int32
+        var stderr: Int32
+    }
+
     static func run(_ indices: [Int], jobs: Int, arguments: [String]) throws -> [Int: SweepResult.Outcome] {
         guard let exe = selfExecutable() else {
             printError("sweep: cannot find the ksmd-sim executable (/proc/self/exe)")
             throw Exit.noInput
         }
-        var template = Array("/tmp/ksmd-sim-sweep-XXXXXX".utf8CString)
-        guard let d = mkdtemp(&template) else {
-            printError("sweep: cannot create a temporary directory: \(String(cString: strerror(errno)))")
-            throw Exit.dataError
-        }
-        let dir = String(cString: d)
-        defer { rmdir(dir) }
         var pending = indices[...]
-        var running: [pid_t: Int] = [:]
+        var running: [pid_t: Child] = [:]
         var outcomes: [Int: SweepResult.Outcome] = [:]
         let progress = ProgressBar()
         defer { progress.finish() }
-        func paths(_ i: Int) -> (String, String) { ("\(dir)/\(i).out", "\(dir)/\(i).err") }
         while !pending.isEmpty || !running.isEmpty {
             while running.count < jobs, let i = pending.popFirst() {
-                let (out, err) = paths(i)
+                guard let out = anonymousFile(), let err = anonymousFile() else {
+                    outcomes[i] = .failed("cannot create a temporary file: \(String(cString: strerror(errno)))")
+                    continue
+                }
                 var actions = posix_spawn_file_actions_t()
                 posix_spawn_file_actions_init(&actions)
                 posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-                posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                posix_spawn_file_actions_adddup2(&actions, out, 1)
+                posix_spawn_file_actions_adddup2(&actions, err, 2)
                 let argv: [UnsafeMutablePointer<CChar>?] =
                     ([exe, "sweep", "run"] + arguments + ["--point", "\(i)"]).map { strdup($0) } + [nil]
                 var pid: pid_t = 0
@@ -207,10 +210,12 @@ enum PointRunner {
                 posix_spawn_file_actions_destroy(&actions)
                 for a in argv { free(a) }
                 if rc != 0 {
+                    close(out)
+                    close(err)
                     outcomes[i] = .failed("cannot start a process: \(String(cString: strerror(rc)))")
                     continue
                 }
-                running[pid] = i
+                running[pid] = Child(index: i, stdout: out, stderr: err)
             }
             guard !running.isEmpty else { continue }
             var status: Int32 = 0
@@ -219,16 +224,45 @@ enum PointRunner {
                 if errno == EINTR { continue }
                 break
             }
-            guard let i = running.removeValue(forKey: pid) else { continue }
-            let (out, err) = paths(i)
-            let stdout = readWholeFile(out) ?? ""
-            let stderr = readWholeFile(err) ?? ""
-            unlink(out)
-            unlink(err)
-            outcomes[i] = outcome(status: status, stdout: stdout, stderr: stderr)
+            guard let child = running.removeValue(forKey: pid) else { continue }
+            let stdout = readAll(child.stdout)
+            let stderr = readAll(child.stderr)
+            close(child.stdout)
+            close(child.stderr)
+            outcomes[child.index] = outcome(status: status, stdout: stdout, stderr: stderr)
             progress.update(outcomes.count, indices.count, "points")
         }
+        for child in running.values {
+            close(child.stdout)
+            close(child.stderr)
+        }
         return outcomes
+    }
+
+    /// A new temporary file, already unlinked, open for reading and writing (close-on-exec: a
+    /// child gets it only as the descriptor it is given).
+    static func anonymousFile() -> Int32? {
+        var template = Array("/tmp/ksmd-sim-sweep-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { return nil }
+        unlink(template)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
+    }
+
+    /// Everything written to `fd`, from its start.
+    static func readAll(_ fd: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
+        while true {
+            let n = pread(fd, &buffer, buffer.count, offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes.append(contentsOf: buffer[0..<n])
+            offset += off_t(n)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A child's result: its summary, or its last error line (without the `ksmd-sim: ` prefix).
@@ -253,18 +287,4 @@ func selfExecutable() -> String? {
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard n > 0 else { return nil }
     return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-/// A whole file as text, or `nil` when it cannot be read.
-func readWholeFile(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
