@@ -10,7 +10,7 @@
 ///     knobs: [SweepGrid.parseSetting("pages_to_scan=100,1000"), SweepGrid.parseSetting("sleep_millisecs=10,20")],
 ///     rules: ["linux-6.17"])
 /// grid.count        // 4
-/// grid.point(1)     // pages_to_scan 100, sleep_millisecs 20
+/// try grid.point(1)  // pages_to_scan 100, sleep_millisecs 20
 /// ```
 public struct SweepGrid: Hashable, Sendable {
     /// One knob and the values it takes.
