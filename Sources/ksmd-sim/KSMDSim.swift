@@ -13,6 +13,7 @@ struct KSMDSim: ParsableCommand {
         discussion: "With no subcommand, runs a built-in demonstration.",
         subcommands: [
             Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Capture.self, Random.self, Bench.self, Soak.self,
+            Sweep.self,
         ],
         defaultSubcommand: Demo.self
     )

@@ -73,8 +73,7 @@ struct ReportSummary {
     }
 
     var text: String {
-        var out = "== \(report.label)"
-        if let t = report.simulatedSeconds { out += " (t = \(t) s)" }
+        var out = "== \(report.label)\(report.timeText)"
         out += "\nksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         let t = totals
         out += "\(t[0].1) live process\(t[0].1 == 1 ? "" : "es"), summed: "
@@ -83,8 +82,7 @@ struct ReportSummary {
     }
 
     var json: JSON {
-        var members: [(String, JSON)] = [("label", .string(report.label))]
-        if let t = report.simulatedSeconds { members.append(("simulated_seconds", .double(t))) }
+        var members: [(String, JSON)] = [("label", .string(report.label))] + report.timeMembers
         members.append(("ksm", .object(report.ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(("process_totals", .object(totals.map { ($0.0, .int($0.1)) })))
         return .object(members)

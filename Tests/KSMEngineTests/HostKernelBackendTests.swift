@@ -24,6 +24,21 @@ struct HostKernelBackendTests {
         }
     }
 
+    /// Host reports carry the wall clock and ksmd's CPU time, cumulative; the comparison with the
+    /// simulator does not count them as differences.
+    @Test func reportsCarryWallClockAndKsmdCPU() throws {
+        let text = try #require(try? ProcFiles.read(packageRoot + "/examples/selftest-merge.json").get())
+        let (sim, host) = try both(text)
+        var last = (0.0, 0.0)
+        for r in host {
+            let t = try #require(r.simulatedSeconds)
+            let cpu = try #require(r.ksmdCPUSeconds)
+            #expect(t >= last.0 && cpu >= last.1)
+            last = (t, cpu)
+        }
+        #expect(ReportComparison.differences(sim, host).isEmpty)
+    }
+
     @Test func adjacentMappingsAndContentsMatchTheSimulator() throws {
         var steps = [#"{"op":"spawn","process":"a"}"#, #"{"op":"prctl","process":"a","memory_merge":true}"#]
         for i in 0..<8 { steps.append(#"{"op":"mmap","process":"a","at":\#(i),"pages":1,"prot":"rw","map":"private-anon"}"#) }

@@ -198,6 +198,43 @@ import Testing
         #expect(!svg.contains("<b>"))
     }
 
+    // MARK: Charts of points
+
+    static func pointChart() -> SVGChart {
+        SVGChart(
+            title: "savings & CPU", subtitle: "3 points", xTitle: "ksmd CPU (s)", yTitle: "saved pages",
+            lines: [
+                .init(name: "linux-6.17", points: [(0.2, 100), (0.9, 400), (8.1, 400)], joined: false),
+                .init(name: "frontier", points: [(0.2, 100), (0.9, 400)], joined: true),
+            ])
+    }
+
+    @Test func pointChartDrawsMarkersAndJoinedLines() {
+        let svg = Self.pointChart().render()
+        Self.checkDocument(svg)
+        let texts = Self.texts(svg)
+        for t in ["savings &amp; CPU", "3 points", "ksmd CPU (s)", "saved pages", "linux-6.17", "frontier"] {
+            #expect(texts.contains(t), "\(t) missing")
+        }
+        // Only the joined line is a polyline; the markers are circles, one per point.
+        let lines = Self.polylines(svg)
+        #expect(lines.count == 1 && lines[0].count == 2)
+        #expect(svg.contains("data-line=\"linux-6.17\"") && svg.contains("data-line=\"frontier\""))
+        #expect(svg.ranges(of: "<circle").count == 3 + 2)
+        // Fractional x ticks: CPU seconds are not whole.
+        #expect(!texts.contains { $0.hasPrefix("last ") })
+    }
+
+    @Test func stackedChartsAreOneDocumentWithAPanelEach() {
+        let svg = SVGChart.stacked(
+            [Self.pointChart(), SVGChart(title: "t", series: Self.realisticSeries())], width: 800, panelHeight: 400)
+        Self.checkDocument(svg)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"800\""))
+        #expect(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"0\" y=\"0\" width=\"800\" height=\"400\""))
+        #expect(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"0\" y=\"400\" width=\"800\" height=\"400\""))
+        #expect(Self.polylines(svg).count == 1 + CounterSeries.charted.count)
+    }
+
     // MARK: Ticks and numbers
 
     @Test(arguments: [

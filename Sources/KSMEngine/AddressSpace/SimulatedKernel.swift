@@ -78,6 +78,9 @@ public final class SimulatedKernel {
     @exclusivity(unchecked) var ksmMMCache: MM?
     /// Called each time ksmd completes a full scan (after `full_scans` grew).
     @exclusivity(unchecked) public var onFullScan: (() -> Void)?
+    /// Called at the end of each ksmd batch's CPU time, before its sleep: ``SimulatorBackend``
+    /// notes the merge counters there, batch by batch.
+    @exclusivity(unchecked) var onBatchEnd: (() -> Void)?
     @exclusivity(unchecked) var processes: [ProcessID: MM] = [:]
     @exclusivity(unchecked) var objects: [MemoryObject] = []
     @exclusivity(unchecked) var namedObjects: [String: ObjectID] = [:]

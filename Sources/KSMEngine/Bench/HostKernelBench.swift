@@ -384,48 +384,6 @@ private struct SysfsCounter {
     func close() { _ = Glibc.close(fd) }
 }
 
-/// The ksmd kernel thread, found by name, for its `/proc/PID/schedstat`.
-private struct KsmdThread {
-    let fd: Int32
-
-    static func find() -> KsmdThread? {
-        guard let dir = opendir("/proc") else { return nil }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard let pid = Int32(name) else { continue }
-            guard case .success(let comm) = ProcFiles.read("/proc/\(pid)/comm"), comm.trimmingWhitespace == "ksmd" else {
-                continue
-            }
-            let fd = open("/proc/\(pid)/schedstat", O_RDONLY | O_CLOEXEC)
-            return fd >= 0 ? KsmdThread(fd: fd) : nil
-        }
-        return nil
-    }
-
-    /// (seconds on a CPU, seconds waiting on a run queue).
-    func schedstat() -> (Double, Double) {
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &buffer) { b in
-            let n = pread(fd, b.baseAddress, b.count, 0)
-            var fields = (0, 0)
-            var which = 0
-            for i in 0..<max(n, 0) {
-                let c = b[i]
-                if c >= 48 && c <= 57 {
-                    if which == 0 { fields.0 = fields.0 * 10 + Int(c - 48) } else { fields.1 = fields.1 * 10 + Int(c - 48) }
-                } else {
-                    which += 1
-                    if which > 1 { break }
-                }
-            }
-            return (Double(fields.0) / 1e9, Double(fields.1) / 1e9)
-        }
-    }
-
-    func close() { _ = Glibc.close(fd) }
-}
-
 extension HostKernelBenchmark.Result {
     /// Per-field medians of several runs; passes, counters and contents of the first run that
     /// differs from what was expected, else of the first run.

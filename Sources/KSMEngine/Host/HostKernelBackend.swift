@@ -46,6 +46,11 @@ public final class HostKernelBackend: ScenarioBackend {
     private var fifoCounter = 0
     private var isShutDown = false
     private var control: HostKSMControl?
+    /// When the backend took over KSM (monotonic seconds), and ksmd's CPU time then: reports
+    /// count time from there.
+    private var startSeconds = 0.0
+    private let ksmd = KsmdThread.find()
+    private var ksmdStartCPUSeconds: Double?
     /// 1 MiB, page-aligned: write pages and digest reads.
     private let buffer: UnsafeMutableRawPointer
     private static let bufferBytes = 1 << 20
@@ -103,6 +108,8 @@ public final class HostKernelBackend: ScenarioBackend {
         baselineScanned = ProcFiles.integer("\(Self.ksmDirectory)/pages_scanned") ?? 0
         baselineSkipped = ProcFiles.integer("\(Self.ksmDirectory)/pages_skipped") ?? 0
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: 4096)
+        startSeconds = WorkerProcess.monotonicSeconds()
+        ksmdStartCPUSeconds = ksmd?.cpuSeconds()
     }
 
     deinit {
@@ -129,6 +136,7 @@ public final class HostKernelBackend: ScenarioBackend {
         started = []
         control?.restore()
         control = nil
+        ksmd?.close()
         for f in files.values {
             close(f.fd)
             unlink(f.path)
@@ -501,6 +509,9 @@ public final class HostKernelBackend: ScenarioBackend {
 
     // MARK: Reports
 
+    /// The counters, `ksm_stat`, VMAs and digests of `processes`, read from the kernel; the time
+    /// fields are the wall-clock seconds since the backend took over KSM and ksmd's CPU time since
+    /// then (`nil` when the ksmd thread's CPU time cannot be read).
     public func report(label: String, processes: [String]) throws -> Report {
         guard !isShutDown else { throw ScenarioError("the host-kernel backend has been shut down") }
         var result: [ProcessReport] = []
@@ -520,7 +531,10 @@ public final class HostKernelBackend: ScenarioBackend {
                     },
                     contentDigest: try digest(w, vmas)))
         }
-        return Report(label: label, ksm: counters(), processes: result)
+        let cpu = ksmdStartCPUSeconds.flatMap { start in ksmd?.cpuSeconds().map { max(0, $0 - start) } }
+        return Report(
+            label: label, ksm: counters(), processes: result,
+            simulatedSeconds: WorkerProcess.monotonicSeconds() - startSeconds, ksmdCPUSeconds: cpu)
     }
 
     /// ``ContentDigest`` of the reported VMAs' pages, in scenario order, read from `/proc/PID/mem`.

@@ -79,6 +79,24 @@ extension KSMKnobs {
     /// The words `advisor_mode` accepts.
     static let advisorModes = ["none", "scan-time"]
 
+    /// Checks a write of `value` to knob `name` as the kernel's sysfs store function checks it
+    /// apart from the machine's state (EBUSY while KSM pages exist, `pages_to_scan` while the
+    /// advisor runs): the knob exists and the value is in its range.
+    /// - Throws: ``KnobError``: ``Errno/ENOENT`` for no such knob, ``Errno/EINVAL`` for a value
+    ///   it refuses.
+    public static func check(_ name: String, _ value: KnobValue) throws(KnobError) {
+        guard let allowed = allowed(name) else {
+            throw KnobError(knob: name, value: value.sysfsText, allowed: names.joined(separator: ", "), errno: .ENOENT)
+        }
+        let ok: Bool
+        if name == "advisor_mode" {
+            if case .word(let w) = value { ok = advisorModes.contains(w) } else { ok = false }
+        } else {
+            ok = value.integer.map { ranges[name]?.contains($0) == true } ?? false
+        }
+        guard ok else { throw KnobError(knob: name, value: value.sysfsText, allowed: allowed, errno: .EINVAL) }
+    }
+
     /// What the kernel accepts for knob `name`, as text: a range such as `"2...2147483647"`, or
     /// `"none or scan-time"`; `nil` when there is no such knob.
     public static func allowed(_ name: String) -> String? {

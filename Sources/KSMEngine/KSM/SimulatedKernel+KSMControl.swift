@@ -75,10 +75,8 @@ extension SimulatedKernel {
     ///   `merge_across_nodes` changed while KSM pages exist), ``Errno/ENOENT`` (no such knob; the
     ///   error lists those that exist).
     public func setKSMKnob(_ name: String, _ value: KnobValue) throws(KnobError) {
-        guard let allowed = KSMKnobs.allowed(name) else {
-            throw KnobError(
-                knob: name, value: value.sysfsText, allowed: KSMKnobs.names.joined(separator: ", "), errno: .ENOENT)
-        }
+        try KSMKnobs.check(name, value)
+        let allowed = KSMKnobs.allowed(name) ?? ""
         func refused(_ errno: Errno = .EINVAL, _ text: String = allowed) -> KnobError {
             KnobError(knob: name, value: value.sysfsText, allowed: text, errno: errno)
         }
@@ -273,6 +271,7 @@ extension SimulatedKernel {
         let cpu = Self.saturatingAdd(Self.saturatingMultiply(scanned, ksm.nanosPerPage), Self.batchOverheadNanos)
         ksm.cpuNanos = Self.saturatingAdd(ksm.cpuNanos, cpu)
         ksm.clockNanos = Self.saturatingAdd(ksm.clockNanos, cpu)
+        onBatchEnd?()
         ksm.nextBatchNanos = Self.saturatingAdd(ksm.clockNanos, Self.saturatingMultiply(ksm.knobs.sleepMillisecs, 1_000_000))
         ksm.clockNanos = ksm.nextBatchNanos
     }

@@ -100,14 +100,37 @@ public struct Report: Hashable, Sendable {
     public var ksm: KSMCounters
     /// Every live process, in the order the scenario started them.
     public var processes: [ProcessReport]
-    /// Simulated time since the start of the run, when the backend keeps a clock.
+    /// Seconds since the start of the run, cumulative: the simulated clock on the simulator, the
+    /// wall clock (since the backend took over KSM) on the host kernel.
     public var simulatedSeconds: Double?
+    /// ksmd's CPU time since the start of the run, cumulative: the simulated clock's charge on the
+    /// simulator, the ksmd kernel thread's CPU time (`/proc/PID/schedstat`) on the host kernel.
+    public var ksmdCPUSeconds: Double?
     /// Creates a report.
-    public init(label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil) {
+    public init(
+        label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil,
+        ksmdCPUSeconds: Double? = nil
+    ) {
         self.label = label
         self.ksm = ksm
         self.processes = processes
         self.simulatedSeconds = simulatedSeconds
+        self.ksmdCPUSeconds = ksmdCPUSeconds
+    }
+
+    /// The time fields as reports print them: `simulated_seconds` and `ksmd_cpu_seconds` (null
+    /// when the backend keeps no clock).
+    public var timeMembers: [(String, JSON)] {
+        [
+            ("simulated_seconds", simulatedSeconds.map { .double($0) } ?? .null),
+            ("ksmd_cpu_seconds", ksmdCPUSeconds.map { .double($0) } ?? .null),
+        ]
+    }
+
+    /// The time fields as the text heading shows them: ` (t = 1.5 s, ksmd CPU 0.02 s)`.
+    public var timeText: String {
+        guard let simulatedSeconds else { return "" }
+        return " (t = \(simulatedSeconds) s" + (ksmdCPUSeconds.map { ", ksmd CPU \($0) s" } ?? "") + ")"
     }
 
     /// The digest as reports print it: 16 hex digits.
@@ -118,8 +141,7 @@ public struct Report: Hashable, Sendable {
 
     /// The report as the `--json` contract spells it.
     public var json: JSON {
-        var members: [(String, JSON)] = [("label", .string(label))]
-        if let simulatedSeconds { members.append(("simulated_seconds", .double(simulatedSeconds))) }
+        var members: [(String, JSON)] = [("label", .string(label))] + timeMembers
         members.append(("ksm", .object(ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(
             (
@@ -160,9 +182,7 @@ public struct Report: Hashable, Sendable {
 
     /// The report as a readable table.
     public var text: String {
-        var out = "== \(label)"
-        if let simulatedSeconds { out += " (t = \(simulatedSeconds) s)" }
-        out += "\n"
+        var out = "== \(label)\(timeText)\n"
         out += "ksm: " + ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         if processes.isEmpty { out += "(no live processes)\n" }
         for p in processes {

@@ -2,6 +2,9 @@
 /// sets, two index modes), field by field.
 public enum ReportComparison {
     /// Every difference, one line each (empty when the runs agree).
+    ///
+    /// The time fields (``Report/simulatedSeconds``, ``Report/ksmdCPUSeconds``) are not compared:
+    /// the host kernel's are wall-clock and CPU measurements, different on every run.
     public static func differences(_ a: [Report], _ b: [Report], names: (String, String) = ("simulator", "kernel")) -> [String] {
         var out: [String] = []
         if a.count != b.count { out.append("\(names.0) has \(a.count) reports, \(names.1) \(b.count)") }

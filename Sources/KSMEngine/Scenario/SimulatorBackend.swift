@@ -17,19 +17,36 @@ public final class SimulatorBackend: ScenarioBackend {
     public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
         kernel = SimulatedKernel(rules: rules)
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
-        kernel.onFullScan = { [unowned self] in self.recordSample() }
+        // A full scan ends a batch: its sample is taken at the end of that batch's CPU time, after
+        // the batch's merge counters, so that the changes of the batch count in the scan it ends.
+        kernel.onFullScan = { [unowned self] in self.fullScanPending = true }
+        kernel.onBatchEnd = { [unowned self] in
+            self.noteMergeCounters()
+            if self.fullScanPending {
+                self.fullScanPending = false
+                self.recordSample()
+            }
+        }
     }
 
-    /// Time to converge and ksmd's CPU share, from the run so far.
+    @exclusivity(unchecked) private var fullScanPending = false
+
+    /// Convergence, savings, their times and ksmd's CPU time, from the run so far (the state now
+    /// counts as the series' last point).
     public var summary: RunSummary {
-        let t = kernel.simulatedSeconds
+        var s = series
+        s.noteMergeCounters(seconds: kernel.simulatedSeconds, counters: kernel.ksmCounters)
         return RunSummary(
-            convergedAtSeconds: series.convergedAtSeconds, simulatedSeconds: t,
-            ksmdCPUShare: t > 0 ? kernel.ksmdCPUSeconds / t : 0)
+            series: s, simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds,
+            generalProfit: kernel.ksmCounters.generalProfit)
     }
 
     private func recordSample() {
         series.append(CounterSeries.Sample(seconds: kernel.simulatedSeconds, counters: kernel.ksmCounters))
+    }
+
+    private func noteMergeCounters() {
+        series.noteMergeCounters(seconds: kernel.simulatedSeconds, counters: kernel.ksmCounters)
     }
 
     /// The process a scenario name refers to.
@@ -62,6 +79,7 @@ public final class SimulatorBackend: ScenarioBackend {
     ///   scenario decoder's messages), or a write beyond the memory budget.
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
         try action.validate()
+        defer { noteMergeCounters() }
         switch action {
         case .spawn(let name): pids[try newName(name)] = kernel.spawn()
         case .fork(let parent, let child):
@@ -164,6 +182,6 @@ public final class SimulatorBackend: ScenarioBackend {
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
-            simulatedSeconds: kernel.simulatedSeconds)
+            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds)
     }
 }

@@ -17,12 +17,31 @@ public struct SVGChart: Sendable {
         case seconds
     }
 
+    /// One line (or set of markers) of a chart built from points rather than a counter series.
+    public struct Line: Sendable {
+        /// Its name, shown in the legend.
+        public var name: String
+        /// Its points, (x, y), drawn in order.
+        public var points: [(x: Double, y: Double)]
+        /// Whether the points are joined by a line; otherwise only markers show.
+        public var joined: Bool
+        /// A line named `name` through `points`.
+        public init(name: String, points: [(x: Double, y: Double)], joined: Bool) {
+            self.name = name
+            self.points = points
+            self.joined = joined
+        }
+    }
+
     /// The chart's title.
     public var title: String
     /// The samples drawn.
     public var series: CounterSeries
     /// What the horizontal axis counts.
     public var xAxis: XAxis
+    /// For a chart of points (``init(title:subtitle:xTitle:yTitle:lines:)``): its lines, axis
+    /// titles and subtitle; `nil` for a chart of ``series``.
+    var pointChart: (lines: [Line], xTitle: String, yTitle: String, subtitle: String)?
 
     /// Colours of the Okabe-Ito palette (distinct under the common colour-vision deficiencies),
     /// with a dash pattern as a second cue, in ``CounterSeries/charted`` order.
@@ -44,22 +63,60 @@ public struct SVGChart: Sendable {
         self.xAxis = xAxis
     }
 
+    /// A chart of `lines` against a numeric x axis (a sweep's savings against ksmd's CPU time),
+    /// with the same axes, ticks, palette and legend as a counter chart.
+    public init(title: String, subtitle: String, xTitle: String, yTitle: String, lines: [Line]) {
+        self.title = title
+        self.series = CounterSeries()
+        self.xAxis = .seconds
+        pointChart = (lines, xTitle, yTitle, subtitle)
+    }
+
+    /// Several charts stacked in one SVG document, each `panelHeight` pixels high (nested `<svg>`
+    /// elements), for a figure of related panels.
+    ///
+    /// - Complexity: O(*n*) in the charts' points.
+    public static func stacked(_ charts: [SVGChart], width: Int = 900, panelHeight: Int = 450) -> String {
+        let width = max(width, 200)
+        let panelHeight = max(panelHeight, 150)
+        let height = panelHeight * max(charts.count, 1)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+        out += "width=\"\(width)\" height=\"\(height)\" "
+        out += "viewBox=\"0 0 \(width) \(height)\">\n"
+        for (i, chart) in charts.enumerated() {
+            out += chart.render(width: width, height: panelHeight, y: i * panelHeight) + "\n"
+        }
+        return out + "</svg>"
+    }
+
     /// The chart as an SVG document of `width` × `height` pixels (at least 200 × 150), with a
     /// `viewBox` of the same size.
     ///
     /// - Complexity: O(*n*) in the number of samples.
-    public func render(width: Int = 900, height: Int = 500) -> String {
+    public func render(width: Int = 900, height: Int = 500) -> String { render(width: width, height: height, y: nil) }
+
+    /// The document, or with `y` a nested `<svg>` placed at that vertical offset.
+    func render(width: Int, height: Int, y offset: Int?) -> String {
         let width = max(width, 200)
         let height = max(height, 150)
         let samples = series.samples
-        let names = CounterSeries.charted
-        let values: [[Int]] = names.map { name in
-            samples.map { s in s.counters.fields.first { $0.0 == name }?.1 ?? 0 }
-        }
-        let xs: [Double] = samples.map { s in
+        let names = pointChart?.lines.map(\.name) ?? CounterSeries.charted
+        let sampleXs: [Double] = samples.map { s in
             let x = xAxis == .fullScans ? Double(s.counters.fullScans) : s.seconds
             return x.isFinite ? x : 0
         }
+        // Per line: its x and y values.
+        let lineXs: [[Double]] =
+            pointChart?.lines.map { $0.points.map { $0.x.isFinite ? $0.x : 0 } } ?? names.map { _ in sampleXs }
+        let values: [[Double]] =
+            pointChart?.lines.map { $0.points.map { $0.y.isFinite ? $0.y : 0 } }
+            ?? names.map { name in samples.map { s in Double(s.counters.fields.first { $0.0 == name }?.1 ?? 0) } }
+        // The counters' last values, exact (a Double would not hold Int.max).
+        let lastCounts: [Int?] = names.map { name in samples.last.map { s in s.counters.fields.first { $0.0 == name }?.1 ?? 0 } }
+        let joined = pointChart?.lines.map(\.joined) ?? names.map { _ in true }
+        let xs = Array(lineXs.joined())
+        let isEmpty = xs.isEmpty
+        let yIntegral = pointChart == nil
 
         // Vertical layout, then the y axis (its labels decide the left margin), then the x axis.
         let titleSize = 18.0
@@ -71,11 +128,12 @@ public struct SVGChart: Sendable {
         let plotHeight = max(plotBottom - plotTop, 20)
         let allValues = values.joined()
         let yTicks = Ticks(
-            lo: Double(min(0, allValues.min() ?? 0)), hi: Double(max(0, allValues.max() ?? 0)),
-            target: max(2, Int(plotHeight / 48)), integral: true)
+            lo: min(0, allValues.min() ?? 0), hi: max(0, allValues.max() ?? 0),
+            target: max(2, Int(plotHeight / 48)), integral: yIntegral)
         let yLabelWidth = yTicks.labels.map { Self.textWidth($0, size: labelSize) }.max() ?? 0
 
-        let lastWidth = values.map { Self.textWidth("last " + Self.compact($0.last ?? 0), size: 11) }.max() ?? 0
+        let lastWidth =
+            pointChart == nil ? lastCounts.map { Self.textWidth("last " + Self.compact($0 ?? 0), size: 11) }.max() ?? 0 : 0
         let legendWidth = 22 + 8 + max(lastWidth, names.map { Self.textWidth($0, size: legendSize) }.max() ?? 0)
         let plotLeft = 18 + axisTitleSize + 12 + yLabelWidth + 8
         let plotRight = Double(width) - 24 - legendWidth - 24
@@ -96,7 +154,8 @@ public struct SVGChart: Sendable {
         func py(_ y: Double) -> Double { plotTop + plotHeight - (y - yTicks.lo) / (yTicks.hi - yTicks.lo) * plotHeight }
         let c = Self.coordinate
 
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" " + (offset.map { "x=\"0\" y=\"\($0)\" " } ?? "")
+        out += "width=\"\(width)\" height=\"\(height)\" "
         out += "viewBox=\"0 0 \(width) \(height)\" "
         out += "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
         out += "<title>\(Self.escape(title))</title>\n"
@@ -106,7 +165,7 @@ public struct SVGChart: Sendable {
         out += "<text x=\"\(c(plotLeft))\" y=\"30\" font-size=\"\(c(titleSize))\" font-weight=\"bold\" fill=\"#222222\">"
         out += Self.escape(title) + "</text>\n"
         out += "<text x=\"\(c(plotLeft))\" y=\"50\" font-size=\"\(c(labelSize))\" fill=\"#666666\">"
-        out += Self.escape(summary(xs: xs)) + "</text>\n"
+        out += Self.escape(pointChart?.subtitle ?? summary(xs: xs)) + "</text>\n"
 
         // Gridlines, axes and tick labels.
         out += "<g stroke=\"#e6e6e6\" stroke-width=\"1\">\n"
@@ -141,29 +200,34 @@ public struct SVGChart: Sendable {
         out += "</g>\n"
 
         // Axis titles.
-        let xTitle = xAxis == .fullScans ? "full scans" : "simulated time (s)"
+        let xTitle = pointChart?.xTitle ?? (xAxis == .fullScans ? "full scans" : "simulated time (s)")
         out += "<g font-size=\"\(c(axisTitleSize))\" fill=\"#222222\" text-anchor=\"middle\">\n"
         out += "<text x=\"\(c(plotLeft + plotWidth / 2))\" y=\"\(c(plotTop + plotHeight + 44))\">\(xTitle)</text>\n"
         let yTitleX = 18 + axisTitleSize
         let yTitleY = plotTop + plotHeight / 2
         out += "<text x=\"\(c(yTitleX))\" y=\"\(c(yTitleY))\" transform=\"rotate(-90 \(c(yTitleX)) \(c(yTitleY)))\">"
-        out += "pages (4 KiB)</text>\n"
+        out += Self.escape(pointChart?.yTitle ?? "pages (4 KiB)") + "</text>\n"
         out += "</g>\n"
 
         // The lines, then the dots on top.
-        if samples.isEmpty {
+        if isEmpty {
             out += "<text x=\"\(c(plotLeft + plotWidth / 2))\" y=\"\(c(plotTop + plotHeight / 2))\" "
             out += "font-size=\"16\" font-style=\"italic\" fill=\"#888888\" text-anchor=\"middle\">no samples</text>\n"
         }
-        for (i, name) in names.enumerated() where !samples.isEmpty {
+        for (i, name) in names.enumerated() where !values[i].isEmpty {
             let style = Self.styles[i % Self.styles.count]
-            let points = zip(xs, values[i]).map { "\(c(px($0))),\(c(py(Double($1))))" }.joined(separator: " ")
-            out += "<g data-counter=\"\(name)\" stroke=\"\(style.colour)\" fill=\"\(style.colour)\">\n"
-            out += "<polyline points=\"\(points)\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\""
-            out += (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
-            if samples.count == 1 || plotWidth / Double(samples.count - 1) >= Self.minDotSpacing {
-                for (x, v) in zip(xs, values[i]) {
-                    out += "<circle cx=\"\(c(px(x)))\" cy=\"\(c(py(Double(v))))\" r=\"2.5\" stroke=\"none\"/>\n"
+            let attribute = pointChart == nil ? "data-counter" : "data-line"
+            out += "<g \(attribute)=\"\(Self.escape(name))\" stroke=\"\(style.colour)\" fill=\"\(style.colour)\">\n"
+            if joined[i] {
+                let points = zip(lineXs[i], values[i]).map { "\(c(px($0))),\(c(py($1)))" }.joined(separator: " ")
+                out += "<polyline points=\"\(points)\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\""
+                out += (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+            }
+            let n = values[i].count
+            if !joined[i] || n == 1 || plotWidth / Double(n - 1) >= Self.minDotSpacing {
+                let r = joined[i] ? "2.5" : "4"
+                for (x, v) in zip(lineXs[i], values[i]) {
+                    out += "<circle cx=\"\(c(px(x)))\" cy=\"\(c(py(v)))\" r=\"\(r)\" stroke=\"none\"/>\n"
                 }
             }
             out += "</g>\n"
@@ -181,9 +245,10 @@ public struct SVGChart: Sendable {
             out +=
                 "stroke=\"\(style.colour)\" stroke-width=\"2.5\"" + (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")
                 + "/>\n"
-            out += "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + legendSize * 0.35))\" fill=\"#222222\">\(name)</text>\n"
-            guard rowHeight >= 32 else { continue }
-            let last = values[i].last.map { "last " + Self.compact($0) } ?? "no value"
+            out +=
+                "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + legendSize * 0.35))\" fill=\"#222222\">\(Self.escape(name))</text>\n"
+            guard rowHeight >= 32, pointChart == nil else { continue }
+            let last = lastCounts[i].map { "last " + Self.compact($0) } ?? "no value"
             out += "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + 18))\" font-size=\"11\" fill=\"#777777\">\(last)</text>\n"
         }
         out += "</g>\n"
