@@ -75,7 +75,9 @@ struct ReportSummary {
     var text: String {
         var out = "== \(report.label)"
         if let t = report.simulatedSeconds { out += " (t = \(t) s)" }
-        out += "\nksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
+        out += "\n"
+        if let k = report.knobs { out += Report.knobsText(k) }
+        out += "ksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         let t = totals
         out += "\(t[0].1) live process\(t[0].1 == 1 ? "" : "es"), summed: "
         out += t.dropFirst().map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
@@ -85,6 +87,7 @@ struct ReportSummary {
     var json: JSON {
         var members: [(String, JSON)] = [("label", .string(report.label))]
         if let t = report.simulatedSeconds { members.append(("simulated_seconds", .double(t))) }
+        if let k = report.knobs { members.append(("knobs", Report.knobsJSON(k))) }
         members.append(("ksm", .object(report.ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(("process_totals", .object(totals.map { ($0.0, .int($0.1)) })))
         return .object(members)

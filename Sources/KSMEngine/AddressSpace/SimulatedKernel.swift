@@ -78,6 +78,10 @@ public final class SimulatedKernel {
     @exclusivity(unchecked) var ksmMMCache: MM?
     /// Called each time ksmd completes a full scan (after `full_scans` grew).
     @exclusivity(unchecked) public var onFullScan: (() -> Void)?
+    /// ksmtuned, while it runs (`SimulatedKernel+KSMTuned.swift`), and when it next adjusts.
+    @exclusivity(unchecked) var tuned: KSMTuned?
+    @exclusivity(unchecked) var tunedNextNanos = Int.max
+    @exclusivity(unchecked) var tunedLast: KSMTuned.Decision?
     @exclusivity(unchecked) var processes: [ProcessID: MM] = [:]
     @exclusivity(unchecked) var objects: [MemoryObject] = []
     @exclusivity(unchecked) var namedObjects: [String: ObjectID] = [:]

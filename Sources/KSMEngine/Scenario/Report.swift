@@ -102,12 +102,33 @@ public struct Report: Hashable, Sendable {
     public var processes: [ProcessReport]
     /// Simulated time since the start of the run, when the backend keeps a clock.
     public var simulatedSeconds: Double?
+    /// The knobs at the time of the report, when the backend reports them (the simulator does:
+    /// ksmtuned and the scan-time advisor change them as it runs).
+    public var knobs: KSMKnobs?
     /// Creates a report.
-    public init(label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil) {
+    public init(
+        label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil,
+        knobs: KSMKnobs? = nil
+    ) {
         self.label = label
         self.ksm = ksm
         self.processes = processes
         self.simulatedSeconds = simulatedSeconds
+        self.knobs = knobs
+    }
+
+    /// The knobs as reports spell them: every knob by sysfs name, integers as numbers and
+    /// `advisor_mode` as its word.
+    public static func knobsJSON(_ knobs: KSMKnobs) -> JSON {
+        .object(knobs.sysfs.map { name, text in (name, Int(text).map(JSON.int) ?? .string(text)) })
+    }
+
+    /// The knobs as a text line: `run`, `pages_to_scan` and `sleep_millisecs`, then those that
+    /// differ from the kernel's defaults.
+    public static func knobsText(_ knobs: KSMKnobs) -> String {
+        let always = ["run", "pages_to_scan", "sleep_millisecs"]
+        let shown = zip(knobs.sysfs, KSMKnobs().sysfs).filter { always.contains($0.0.0) || $0.0.1 != $0.1.1 }
+        return "knobs: " + shown.map { "\($0.0.0) \($0.0.1)" }.joined(separator: ", ") + "\n"
     }
 
     /// The digest as reports print it: 16 hex digits.
@@ -120,6 +141,7 @@ public struct Report: Hashable, Sendable {
     public var json: JSON {
         var members: [(String, JSON)] = [("label", .string(label))]
         if let simulatedSeconds { members.append(("simulated_seconds", .double(simulatedSeconds))) }
+        if let knobs { members.append(("knobs", Self.knobsJSON(knobs))) }
         members.append(("ksm", .object(ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(
             (
@@ -163,6 +185,7 @@ public struct Report: Hashable, Sendable {
         var out = "== \(label)"
         if let simulatedSeconds { out += " (t = \(simulatedSeconds) s)" }
         out += "\n"
+        if let knobs { out += Self.knobsText(knobs) }
         out += "ksm: " + ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         if processes.isEmpty { out += "(no live processes)\n" }
         for p in processes {

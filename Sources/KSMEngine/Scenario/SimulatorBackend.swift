@@ -108,6 +108,8 @@ public final class SimulatorBackend: ScenarioBackend {
             recordSample()
             try runFor(seconds, fills: fills)
             recordSample()
+        case .ksmtuned(let config): try kernel.startKSMTuned(config)
+        case .ksmtunedStop: kernel.stopKSMTuned()
         case .report:
             break
         }
@@ -164,6 +166,6 @@ public final class SimulatorBackend: ScenarioBackend {
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
-            simulatedSeconds: kernel.simulatedSeconds)
+            simulatedSeconds: kernel.simulatedSeconds, knobs: kernel.ksmKnobs)
     }
 }
