@@ -73,8 +73,9 @@ struct ReportSummary {
     }
 
     var text: String {
-        var out = "== \(report.label)\(report.timeText)"
-        out += "\nksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
+        var out = "== \(report.label)\(report.timeText)\n"
+        if let k = report.knobs { out += Report.knobsText(k) }
+        out += "ksm: " + report.ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         let t = totals
         out += "\(t[0].1) live process\(t[0].1 == 1 ? "" : "es"), summed: "
         out += t.dropFirst().map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
@@ -83,6 +84,7 @@ struct ReportSummary {
 
     var json: JSON {
         var members: [(String, JSON)] = [("label", .string(report.label))] + report.timeMembers
+        if let k = report.knobs { members.append(("knobs", Report.knobsJSON(k))) }
         members.append(("ksm", .object(report.ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(("process_totals", .object(totals.map { ($0.0, .int($0.1)) })))
         return .object(members)

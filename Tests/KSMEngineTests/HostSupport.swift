@@ -57,9 +57,10 @@ func loadScenario(_ relativePath: String) throws -> Scenario {
 /// mapping kinds that need a device, a DAX filesystem or a legacy-driver file.
 func hostCannotRun(_ scenario: Scenario) -> String? {
     if scenario.rules != .linux6_17 { return "rule set \(scenario.rules.name)" }
+    if scenario.ksmtuned != nil { return "ksmtuned (top-level)" }
     for step in scenario.steps {
         switch step.action {
-        case .runFor, .mutator: return "simulated-clock steps (step \(step.index), \(step.op))"
+        case .runFor, .mutator, .ksmtuned, .ksmtunedStop: return "simulated-clock steps (step \(step.index), \(step.op))"
         default: break
         }
         if case .mmap(_, _, _, _, let spec) = step.action {

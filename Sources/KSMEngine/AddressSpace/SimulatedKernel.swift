@@ -81,6 +81,10 @@ public final class SimulatedKernel {
     /// Called at the end of each ksmd batch's CPU time, before its sleep: ``SimulatorBackend``
     /// notes the merge counters there, batch by batch.
     @exclusivity(unchecked) var onBatchEnd: (() -> Void)?
+    /// ksmtuned, while it runs (`SimulatedKernel+KSMTuned.swift`), and when it next adjusts.
+    @exclusivity(unchecked) var tuned: KSMTuned?
+    @exclusivity(unchecked) var tunedNextNanos = Int.max
+    @exclusivity(unchecked) var tunedLast: KSMTuned.Decision?
     @exclusivity(unchecked) var processes: [ProcessID: MM] = [:]
     @exclusivity(unchecked) var objects: [MemoryObject] = []
     @exclusivity(unchecked) var namedObjects: [String: ObjectID] = [:]

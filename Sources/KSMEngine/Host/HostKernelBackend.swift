@@ -214,9 +214,10 @@ public final class HostKernelBackend: ScenarioBackend {
         case .ksmKnobs(let knobs):
             let control = try ksmControl()
             for k in knobs { try writeKnob(control, k.name, k.value.sysfsText) }
-        case .runFor, .mutator:
+        case .runFor, .mutator, .ksmtuned, .ksmtunedStop:
             throw ScenarioError(
-                "run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
+                "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them"
+            )
         case .report:
             break
         }

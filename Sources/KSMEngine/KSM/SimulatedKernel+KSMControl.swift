@@ -252,6 +252,7 @@ extension SimulatedKernel {
             guard ksm.knobs.pagesToScan > 0 else { throw .EINVAL }
             ksm.clockNanos = max(ksm.clockNanos, ksm.nextBatchNanos)
             ksmdBatch()
+            ksm.clockNanos = ksm.nextBatchNanos  // the sleep after the batch passes too
         }
     }
 
@@ -261,8 +262,9 @@ extension SimulatedKernel {
     /// When ksmd's next batch is due, in simulated nanoseconds.
     public var ksmdNextBatchNanos: Int { ksm.nextBatchNanos }
 
-    /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)`, its CPU
-    /// time, then `sleep_millisecs` until the next.
+    /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)` and its CPU
+    /// time, which the clock advances by; the next is due `sleep_millisecs` later. The clock
+    /// stays at the batch's end, so that others (mutators, ksmtuned) act during ksmd's sleep.
     /// A wake-up costs at least this much (scheduling), so time always moves.
     static let batchOverheadNanos = 1_000
 
@@ -273,7 +275,6 @@ extension SimulatedKernel {
         ksm.clockNanos = Self.saturatingAdd(ksm.clockNanos, cpu)
         onBatchEnd?()
         ksm.nextBatchNanos = Self.saturatingAdd(ksm.clockNanos, Self.saturatingMultiply(ksm.knobs.sleepMillisecs, 1_000_000))
-        ksm.clockNanos = ksm.nextBatchNanos
     }
 
     static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
@@ -286,9 +287,11 @@ extension SimulatedKernel {
         return o ? .max : r
     }
 
-    /// Lets `seconds` of simulated time pass: ksmd runs its batches if run=1, and `event` is called
-    /// at the times it asks for (mutators), interleaved in time order. `event` gets the current
-    /// time and returns when it wants to be called next (`nil`: never).
+    /// Lets `seconds` of simulated time pass: ksmd runs its batches if run=1, ksmtuned adjusts
+    /// the knobs every monitor interval while it runs (``startKSMTuned(_:)``), and `event` is
+    /// called at the times it asks for (mutators), interleaved in time order; at equal times the
+    /// event comes first, then ksmtuned, then ksmd's batch. `event` gets the current time and
+    /// returns when it wants to be called next (`nil`: never).
     /// - Throws: ``Errno/EINVAL`` when `seconds` is below 0 or not a number (nothing happens);
     ///   whatever `event` throws.
     /// - Complexity: O(batches and events in the time × their cost).
@@ -298,11 +301,13 @@ extension SimulatedKernel {
         var nextEvent = firstEvent
         while ksm.clockNanos < Int.max {
             let nextBatch = ksmdShouldRun && ksm.knobs.pagesToScan > 0 ? max(ksm.nextBatchNanos, ksm.clockNanos) : Int.max
-            let t = min(nextBatch, nextEvent ?? .max)
+            let t = min(nextBatch, nextEvent ?? .max, tunedNextNanos)
             if t > end { break }
             ksm.clockNanos = max(ksm.clockNanos, t)
-            if let e = nextEvent, e <= nextBatch {
+            if let e = nextEvent, e <= nextBatch, e <= tunedNextNanos {
                 nextEvent = try event(ksm.clockNanos)
+            } else if tunedNextNanos <= nextBatch {
+                ksmtunedWake()
             } else {
                 ksmdBatch()
             }

@@ -106,16 +106,20 @@ public struct Report: Hashable, Sendable {
     /// ksmd's CPU time since the start of the run, cumulative: the simulated clock's charge on the
     /// simulator, the ksmd kernel thread's CPU time (`/proc/PID/schedstat`) on the host kernel.
     public var ksmdCPUSeconds: Double?
+    /// The knobs at the time of the report, when the backend reports them (the simulator does:
+    /// ksmtuned and the scan-time advisor change them as it runs).
+    public var knobs: KSMKnobs?
     /// Creates a report.
     public init(
         label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil,
-        ksmdCPUSeconds: Double? = nil
+        ksmdCPUSeconds: Double? = nil, knobs: KSMKnobs? = nil
     ) {
         self.label = label
         self.ksm = ksm
         self.processes = processes
         self.simulatedSeconds = simulatedSeconds
         self.ksmdCPUSeconds = ksmdCPUSeconds
+        self.knobs = knobs
     }
 
     /// The time fields as reports print them: `simulated_seconds` and `ksmd_cpu_seconds` (null
@@ -133,6 +137,20 @@ public struct Report: Hashable, Sendable {
         return " (t = \(simulatedSeconds) s" + (ksmdCPUSeconds.map { ", ksmd CPU \($0) s" } ?? "") + ")"
     }
 
+    /// The knobs as reports spell them: every knob by sysfs name, integers as numbers and
+    /// `advisor_mode` as its word.
+    public static func knobsJSON(_ knobs: KSMKnobs) -> JSON {
+        .object(knobs.sysfs.map { name, text in (name, Int(text).map(JSON.int) ?? .string(text)) })
+    }
+
+    /// The knobs as a text line: `run`, `pages_to_scan` and `sleep_millisecs`, then those that
+    /// differ from the kernel's defaults.
+    public static func knobsText(_ knobs: KSMKnobs) -> String {
+        let always = ["run", "pages_to_scan", "sleep_millisecs"]
+        let shown = zip(knobs.sysfs, KSMKnobs().sysfs).filter { always.contains($0.0.0) || $0.0.1 != $0.1.1 }
+        return "knobs: " + shown.map { "\($0.0.0) \($0.0.1)" }.joined(separator: ", ") + "\n"
+    }
+
     /// The digest as reports print it: 16 hex digits.
     public static func hex(_ digest: UInt64) -> String {
         let s = String(digest, radix: 16)
@@ -142,6 +160,7 @@ public struct Report: Hashable, Sendable {
     /// The report as the `--json` contract spells it.
     public var json: JSON {
         var members: [(String, JSON)] = [("label", .string(label))] + timeMembers
+        if let knobs { members.append(("knobs", Self.knobsJSON(knobs))) }
         members.append(("ksm", .object(ksm.fields.map { ($0.0, .int($0.1)) })))
         members.append(
             (
@@ -183,6 +202,7 @@ public struct Report: Hashable, Sendable {
     /// The report as a readable table.
     public var text: String {
         var out = "== \(label)\(timeText)\n"
+        if let knobs { out += Self.knobsText(knobs) }
         out += "ksm: " + ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
         if processes.isEmpty { out += "(no live processes)\n" }
         for p in processes {

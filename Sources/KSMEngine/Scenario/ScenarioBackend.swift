@@ -52,6 +52,9 @@ public enum ScenarioRunner {
                 throw wrap(error, nil)
             }
         }
+        if let config = scenario.ksmtuned {
+            do { try backend.perform(.ksmtuned(config), fills: fills) } catch { throw wrap(error, nil) }
+        }
         for step in scenario.steps {
             onStep(step.index, scenario.steps.count)
             if case .report(let label) = step.action {

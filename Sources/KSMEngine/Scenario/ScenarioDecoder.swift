@@ -10,8 +10,8 @@ extension Scenario {
     /// Decodes a parsed scenario; see ``parse(_:)``.
     public static func decode(_ json: JSON) throws(ScenarioError) -> Scenario {
         guard case .object(let top) = json else { throw ScenarioError("a scenario is a JSON object, not \(json.typeName)") }
-        for (key, _) in top where !["rules", "ksm", "steps", "description"].contains(key) {
-            throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, steps, description)")
+        for (key, _) in top where !["rules", "ksm", "ksmtuned", "steps", "description"].contains(key) {
+            throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, ksmtuned, steps, description)")
         }
         let rules = try top.first { $0.0 == "rules" }.map { (r) throws(ScenarioError) in try decodeRules(r.1) } ?? .linux6_17
         var knobs: [KnobSetting] = []
@@ -19,12 +19,23 @@ extension Scenario {
             guard case .object(let members) = k else { throw ScenarioError("\"ksm\" must be an object of knobs") }
             for (name, value) in members { knobs.append(try KnobNames.setting(name, value, where: nil)) }
         }
+        var ksmtuned: KSMTuned.Config?
+        if let t = json["ksmtuned"] {
+            guard case .object(let members) = t else { throw ScenarioError("\"ksmtuned\" must be an object of settings") }
+            var f = FieldReader(members: members, index: 0, op: "ksmtuned", context: "ksmtuned")
+            do {
+                ksmtuned = try StepDecoder.ksmtunedConfig(&f)
+                try f.finish()
+            } catch {
+                throw ScenarioError("\"ksmtuned\": \(error.message)")
+            }
+        }
         guard let stepsJSON = json["steps"] else { throw ScenarioError("missing \"steps\"") }
         guard case .array(let items) = stepsJSON else { throw ScenarioError("\"steps\" must be an array") }
         var decoder = StepDecoder()
         var steps: [Step] = []
         for (i, item) in items.enumerated() { steps.append(contentsOf: try decoder.decode(item, index: i)) }
-        return Scenario(rules: rules, knobs: knobs, steps: steps)
+        return Scenario(rules: rules, knobs: knobs, ksmtuned: ksmtuned, steps: steps)
     }
 
     /// A rule set: a built-in name, or an object

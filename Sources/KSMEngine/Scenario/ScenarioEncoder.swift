@@ -8,6 +8,7 @@ extension Scenario {
             top.append(("rules", rules.json))
         }
         if !knobs.isEmpty { top.append(("ksm", .object(knobs.map { ($0.name, $0.value.json) }))) }
+        if let ksmtuned { top.append(("ksmtuned", .object(ksmtuned.json))) }
         top.append(("steps", .array(steps.map(\.json))))
         return .object(top)
     }
@@ -110,8 +111,25 @@ extension Step {
             add("at", .int(at))
             add("pages", .int(pages))
             add("rate", .double(rate))
+        case .ksmtuned(let config): m.append(contentsOf: config.json)
+        case .ksmtunedStop: break
         }
         if let expect { add("expect", .string(expect.name)) }
         return .object(m)
+    }
+}
+
+extension KSMTuned.Config {
+    /// The settings as a scenario spells them: `host_memory_mib` (or `host_memory_kib` when
+    /// `MemTotal` is not whole MiB), then the script's settings that differ from its defaults.
+    var json: [(String, JSON)] {
+        var m: [(String, JSON)] =
+            memTotalKiB % 1024 == 0
+            ? [("host_memory_mib", .int(memTotalKiB / 1024))] : [("host_memory_kib", .int(memTotalKiB))]
+        let defaults = KSMTuned.Config(memTotalKiB: memTotalKiB).values
+        for ((name, v), (_, d)) in zip(values, defaults) where name != "mem_total_kib" && v != d {
+            m.append((name, .int(v)))
+        }
+        return m
     }
 }

@@ -126,6 +126,8 @@ public final class SimulatorBackend: ScenarioBackend {
             recordSample()
             try runFor(seconds, fills: fills)
             recordSample()
+        case .ksmtuned(let config): try kernel.startKSMTuned(config)
+        case .ksmtunedStop: kernel.stopKSMTuned()
         case .report:
             break
         }
@@ -182,6 +184,6 @@ public final class SimulatorBackend: ScenarioBackend {
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
-            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds)
+            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs)
     }
 }

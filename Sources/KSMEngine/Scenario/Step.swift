@@ -144,6 +144,12 @@ public enum StepAction: Hashable, Sendable {
     /// A mutator rewriting random pages of a range at `rate` pages per simulated second (0 stops
     /// the process's mutators on that range).
     case mutator(String, at: Int, pages: Int, rate: Double)
+    /// `ksmtuned`: starts (or restarts) ksmtuned with this configuration; during `run_for` it
+    /// adjusts `run`, `pages_to_scan` and `sleep_millisecs` every monitor interval
+    /// (``SimulatedKernel/startKSMTuned(_:)``).
+    case ksmtuned(KSMTuned.Config)
+    /// `ksmtuned_stop`: stops ksmtuned; the knobs stay as it last wrote them.
+    case ksmtunedStop
 
     /// The process the step acts on, if any.
     public var process: String? {
@@ -152,7 +158,7 @@ public enum StepAction: Hashable, Sendable {
             .munmap(let p, _, _), .mprotect(let p, _, _, _), .madvise(let p, _, _, _), .brk(let p, _), .write(let p, _, _, _),
             .mutator(let p, _, _, _):
             return p
-        case .scan, .ksmRun, .ksmKnobs, .report, .runFor: return nil
+        case .scan, .ksmRun, .ksmKnobs, .report, .runFor, .ksmtuned, .ksmtunedStop: return nil
         }
     }
 }
@@ -191,13 +197,19 @@ public struct Scenario: Sendable {
     public var knobs: [KnobSetting]
     /// The steps, in order; each step's ``Step/index`` is its place in the file.
     public var steps: [Step]
+    /// The `"ksmtuned"` configuration: ksmtuned starts with it after the knobs, before the first
+    /// step (simulator only); `nil`: it does not run unless a `ksmtuned` step starts it.
+    public var ksmtuned: KSMTuned.Config?
 
     /// A scenario of exactly these parts, unchecked: ``ScenarioRunner`` checks it
     /// (``validate()``) before its first step; ``init(rules:knobs:checking:)`` numbers the steps
     /// and checks them at once.
-    public init(rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], steps: [Step]) {
+    public init(
+        rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], ksmtuned: KSMTuned.Config? = nil, steps: [Step]
+    ) {
         self.rules = rules
         self.knobs = knobs
+        self.ksmtuned = ksmtuned
         self.steps = steps
     }
 }

@@ -98,6 +98,10 @@ struct StepDecoder {
             return .report(try f.string("label"))
         case "run_for":
             return .runFor(seconds: try f.number("seconds"))
+        case "ksmtuned":
+            return .ksmtuned(try Self.ksmtunedConfig(&f))
+        case "ksmtuned_stop":
+            return .ksmtunedStop
         case "mutator":
             let p = try process(&f)
             let at = try f.int("at")
@@ -105,9 +109,31 @@ struct StepDecoder {
             return .mutator(p, at: at, pages: pages, rate: try f.number("rate"))
         default:
             throw f.error(
-                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, workload)"
+                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, ksmtuned, ksmtuned_stop, workload)"
             )
         }
+    }
+
+    /// ksmtuned's settings: `host_memory_mib` or `host_memory_kib` (one of them), and the script's
+    /// settings by their names lower-cased without `KSM_`, each optional; ranges are checked by
+    /// ``KSMTuned/Config/validate()``.
+    static func ksmtunedConfig(_ f: inout FieldReader) throws(ScenarioError) -> KSMTuned.Config {
+        let mib = try f.optionalInt("host_memory_mib", 1...(1 << 30))
+        let kib = try f.optionalInt("host_memory_kib", 1...(1 << 40))
+        guard (mib == nil) != (kib == nil) else {
+            throw f.error("ksmtuned needs the host's memory: \"host_memory_mib\" or \"host_memory_kib\" (one of them)")
+        }
+        var c = KSMTuned.Config(memTotalKiB: kib ?? (mib ?? 0) * 1024)
+        let fields: [(String, WritableKeyPath<KSMTuned.Config, Int>)] = [
+            ("monitor_interval", \.monitorInterval), ("npages_boost", \.npagesBoost), ("npages_decay", \.npagesDecay),
+            ("npages_min", \.npagesMin), ("npages_max", \.npagesMax), ("sleep_msec", \.sleepMsec),
+            ("thres_coef", \.thresCoef), ("thres_const", \.thresConst),
+        ]
+        for (name, path) in fields {
+            if let v = try f.optionalInt(name) { c[keyPath: path] = v }
+        }
+        do { try c.validate() } catch { throw f.error(error.message) }
+        return c
     }
 
     /// Reads the fields the `"map"` kind takes, for ``MapSpec/init(_:file:driver:offset:noReserve:shared:driverFlags:)``

@@ -73,6 +73,8 @@ extension StepAction {
         case .report: "report"
         case .runFor: "run_for"
         case .mutator: "mutator"
+        case .ksmtuned: "ksmtuned"
+        case .ksmtunedStop: "ksmtuned_stop"
         }
     }
 
@@ -80,7 +82,8 @@ extension StepAction {
     /// addresses in the window (`at` 0...2^28-1, `pages` 0...2^28, `at + pages` at most 2^28),
     /// mappings outside the heap region, `brk` pages within ``SimulatedKernel/heapRegion``,
     /// `full_scans` 0...1,000,000, `ksm_run` 0...2^31-1, file offsets 0...2^40, fill classes
-    /// 1...2^40, `seconds` and `rate` 0...1,000,000, knob names and value types. Process names are
+    /// 1...2^40, `seconds` and `rate` 0...1,000,000, knob names and value types, ksmtuned's
+    /// settings (``KSMTuned/Config/ranges``). Process names are
     /// checked by the scenario as a whole (``Scenario/validate()``).
     /// - Throws: ``ScenarioError`` with the decoder's message (it names the field, e.g.
     ///   `"pages" is -3, outside 0...268435456`); no step index.
@@ -116,6 +119,10 @@ extension StepAction {
         case .mutator(_, let at, let pages, let rate):
             try L.checkRange(at, pages, L.mutatorPages)
             try L.check("rate", rate, L.rate)
+        case .ksmtuned(let config):
+            try config.validate()
+        case .ksmtunedStop:
+            break
         }
     }
 }
@@ -215,11 +222,12 @@ extension Scenario {
     }
 
     /// Checks the scenario as ``parse(_:)`` checks a file: the `"ksm"` knobs' names and value
-    /// types, every step's values (``StepAction/validate()``) and its process names, in order.
+    /// types, the `"ksmtuned"` settings, every step's values (``StepAction/validate()``) and its process names, in order.
     /// ``ScenarioRunner/run(_:on:onReport:onStep:)`` calls it before the first step.
     /// - Throws: ``ScenarioError`` naming the step (``Step/index``, ``Step/op``) and the problem.
     public func validate() throws(ScenarioError) {
         for k in knobs { try k.validate() }
+        do { try ksmtuned?.validate() } catch { throw ScenarioError("\"ksmtuned\": \(error.message)") }
         var names = ProcessNames()
         for step in steps {
             do {

@@ -174,7 +174,7 @@ public enum ModelCheck {
         s.steps = []
         for (pos, step) in scenario.steps.enumerated() {
             switch step.action {
-            case .scan, .ksmKnobs, .ksmRun, .runFor: continue
+            case .scan, .ksmKnobs, .ksmRun, .runFor, .ksmtuned, .ksmtunedStop: continue
             default:
                 var st = step
                 st.index = s.steps.count

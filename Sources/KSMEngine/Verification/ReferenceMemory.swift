@@ -108,7 +108,7 @@ public final class ReferenceMemory {
             if mutators.contains(where: { processes[$0.process] != nil }) {
                 return ["run_for with active mutators: the reference model does not follow mutator writes"]
             }
-        case .prctl, .mprotect, .scan, .ksmRun, .ksmKnobs, .report:
+        case .prctl, .mprotect, .scan, .ksmRun, .ksmKnobs, .report, .ksmtuned, .ksmtunedStop:
             break
         }
         return []
