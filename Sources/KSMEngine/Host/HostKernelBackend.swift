@@ -209,6 +209,10 @@ public final class HostKernelBackend: ScenarioBackend {
         case .runFor, .mutator:
             throw ScenarioError(
                 "run_for and mutator steps run on the simulated clock only: the host-kernel runner cannot replay them")
+        case .load, .clone:
+            throw ScenarioError(
+                "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
+            )
         case .report:
             break
         }

@@ -15,6 +15,9 @@ enum ScenarioLimits {
     static let classes = 1...(1 << 40)
     static let seconds = 0.0...1_000_000.0
     static let rate = 0.0...1_000_000.0
+    static let drift = 0.0...1.0
+    static let cloneCount = 1...10_000
+    static let seed = 0...Int.max
 
     /// `"pages" is -3, outside 0...268435456`.
     static func check(_ key: String, _ n: Int, _ range: ClosedRange<Int>) throws(ScenarioError) {
@@ -73,6 +76,8 @@ extension StepAction {
         case .report: "report"
         case .runFor: "run_for"
         case .mutator: "mutator"
+        case .load: "load"
+        case .clone: "clone"
         }
     }
 
@@ -80,7 +85,9 @@ extension StepAction {
     /// addresses in the window (`at` 0...2^28-1, `pages` 0...2^28, `at + pages` at most 2^28),
     /// mappings outside the heap region, `brk` pages within ``SimulatedKernel/heapRegion``,
     /// `full_scans` 0...1,000,000, `ksm_run` 0...2^31-1, file offsets 0...2^40, fill classes
-    /// 1...2^40, `seconds` and `rate` 0...1,000,000, knob names and value types. Process names are
+    /// 1...2^40, `seconds` and `rate` 0...1,000,000, knob names and value types; a `load`'s path not
+    /// empty and its `pid` positive (snapshots only); a `clone`'s 1...10,000 names, `drift` 0...1,
+    /// `seed` at least 0, `mutation_rate` 0...1,000,000. Process names are
     /// checked by the scenario as a whole (``Scenario/validate()``).
     /// - Throws: ``ScenarioError`` with the decoder's message (it names the field, e.g.
     ///   `"pages" is -3, outside 0...268435456`); no step index.
@@ -116,6 +123,17 @@ extension StepAction {
         case .mutator(_, let at, let pages, let rate):
             try L.checkRange(at, pages, L.mutatorPages)
             try L.check("rate", rate, L.rate)
+        case .load(_, let spec):
+            guard !spec.path.isEmpty else { throw ScenarioError("\"\(spec.source.rawValue)\" must not be empty") }
+            if let pid = spec.pid, pid <= 0 { throw ScenarioError("\"pid\" is \(pid), outside 1...\(Int32.max)") }
+            if spec.pid != nil && spec.source == .core {
+                throw ScenarioError("\"pid\" is for snapshots: a core file holds one process")
+            }
+        case .clone(_, let into, let drift, let seed, let rate):
+            try L.check("count", into.count, L.cloneCount)
+            try L.check("drift", drift, L.drift)
+            try L.check("seed", seed, L.seed)
+            try L.check("mutation_rate", rate, L.rate)
         }
     }
 }
@@ -163,6 +181,10 @@ struct ProcessNames {
         case .exit(let p):
             try use(p)
             remove(p)
+        case .load(let p, _): try add(p, key: "process")
+        case .clone(let p, let into, _, _, _):
+            try use(p)
+            for c in into { try add(c, key: "into") }
         default:
             if let p = action.process { try use(p) }
         }
