@@ -292,3 +292,56 @@ import Testing
         #expect(e?.description == "step 2 (clone): clone copies private anonymous memory only: pages 0..<4 of \"s\" are not")
     }
 }
+
+/// `ksmd-sim run` and `compare` on a scenario that loads a snapshot next to it, from another
+/// working directory: paths are the scenario file's.
+@Suite(.enabled(if: FuzzTests.ksmdSim != nil, "needs ksmd-sim next to the test bundle (swift build --build-tests)"))
+struct ReplayCLITests {
+    @Test func aScenarioLoadsFilesNextToIt() throws {
+        let dir = CoreFileTests.TempDir()
+        let file = try SnapshotTests.synthetic()
+        try file.write(to: dir.file("two.ksmsnap"))
+        let estimate = try KSMEstimator().estimate(snapshot: file)
+        let scenario = #"""
+            {"steps":[{"op":"load","process":"a","snapshot":"two.ksmsnap","pid":100},
+            {"op":"load","process":"b","snapshot":"two.ksmsnap","pid":101},
+            {"op":"prctl","process":"a","memory_merge":true},{"op":"prctl","process":"b","memory_merge":true},
+            {"op":"scan","full_scans":\#(estimate.counters.fullScans)}]}
+            """#
+        try Data(scenario.utf8).write(to: URL(fileURLWithPath: dir.file("s.json")))
+        let c = estimate.counters
+        let r = try CLITests.ksmdSim(["run", dir.file("s.json"), "--summary"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(
+            r.stdout.contains(
+                "pages_shared \(c.pagesShared), pages_sharing \(c.pagesSharing), pages_unshared \(c.pagesUnshared),"),
+            "\(r.stdout)")
+        let compare = try CLITests.ksmdSim(["compare", dir.file("s.json"), "--rules", "linux-6.4,linux-6.17", "--summary"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+
+        try Data(scenario.replacingOccurrences(of: "two.ksmsnap", with: "gone.ksmsnap").utf8).write(
+            to: URL(fileURLWithPath: dir.file("bad.json")))
+        let bad = try CLITests.ksmdSim(["run", dir.file("bad.json")])
+        #expect(bad.status != 0 && bad.stderrLines.count == 1)
+        #expect(bad.stderr.contains("step 0 (load): ") && bad.stderr.contains(dir.file("gone.ksmsnap")), "\(bad.stderr)")
+    }
+}
+
+/// The host runner refuses captured memory with one line, before touching anything.
+@Suite(.serialized, .enabled(if: HostKernel.available, HostKernel.skipReason))
+struct ReplayHostTests {
+    @Test func theHostRunnerRefusesLoadAndClone() throws {
+        let host = try HostKernelBackend(rules: .linux6_17)
+        defer { host.shutdown() }
+        for action in [
+            StepAction.load("p", LoadSpec(.snapshot, path: "/nonexistent.ksmsnap")),
+            .clone("p", into: ["q"], drift: 0, seed: 1, mutationRate: 0),
+        ] {
+            let e = #expect(throws: ScenarioError.self) { try host.perform(action, fills: FillGenerator()) }
+            #expect(
+                e?.message
+                    == "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
+            )
+        }
+    }
+}
