@@ -283,6 +283,20 @@ import Testing
         #expect(backend.pid("c1") == nil && backend.kernel.residentPages == 40)
     }
 
+    /// A clone the kernel refuses midway (here: vm.max_map_count) leaves no clone behind.
+    @Test func aRefusedCloneLeavesNoneBehind() throws {
+        let s = try Scenario.parse(Self.header + Self.source + "]}")
+        let backend = SimulatorBackend(rules: s.rules)
+        _ = try ScenarioRunner.run(s, on: backend)
+        backend.kernel.maxMapCount = 1  // mmap refuses a third VMA (map_count 2 > 1): the source has 3
+        #expect(throws: Errno.ENOMEM) {
+            try backend.perform(
+                .clone("src", into: ["a", "b", "c"], drift: 0, seed: 1, mutationRate: 5), fills: FillGenerator())
+        }
+        #expect(["a", "b", "c"].allSatisfy { backend.pid($0) == nil })
+        #expect(backend.kernel.processIDs.count == 1 && backend.kernel.residentPages == 40)
+    }
+
     @Test func cloneCopiesPrivateAnonymousMemoryOnly() throws {
         let e = #expect(throws: ScenarioError.self) {
             _ = try Self.run(

@@ -126,44 +126,68 @@ extension SimulatorBackend {
         defer { scratch.deallocate() }
         var order = Array(present.indices)
         var chosen = [Bool](repeating: false, count: present.count)
-        for (k, name) in into.enumerated() {
-            let pid = kernel.spawn()
-            pids[name] = pid
-            if mm.brk > SimulatedKernel.heapBase { try kernel.setHeapSize(pid, pages: mm.brk - SimulatedKernel.heapBase) }
-            for v in vmas {
-                var prot: Protection = []
-                if v.flags.contains(.read) { prot.insert(.read) }
-                if v.flags.contains(.write) { prot.insert(.write) }
-                if v.flags.contains(.exec) { prot.insert(.exec) }
-                _ = try kernel.mmap(pid, at: v.start, pages: v.pages, prot: prot, .privateAnonymous)
-                if v.flags.contains(.mergeable) { try kernel.madvise(pid, at: v.start, pages: v.pages, advice: .mergeable) }
+        // All or nothing: a clone the kernel refuses midway takes the clones made so far with it.
+        var made: [String] = []
+        do {
+            for (k, name) in into.enumerated() {
+                let pid = kernel.spawn()
+                pids[name] = pid
+                made.append(name)
+                try makeClone(
+                    pid, name, k, of: sourcePID, vmas: vmas, present: present, rewritten: rewritten, seed: seed,
+                    mutationRate: mutationRate, order: &order, chosen: &chosen, scratch: scratch, fills: fills)
             }
-            if mm.mergeAny { try kernel.setMemoryMerge(pid, true) }
-            // The first `rewritten` of a seeded partial Fisher-Yates shuffle.
-            var rng = RandomScenario.Generator(seed: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(k))
-            for i in 0..<rewritten {
-                let j = i + Int(rng.next() % UInt64(present.count - i))
-                order.swapAt(i, j)
-                chosen[order[i]] = true
+        } catch {
+            for name in made {
+                if let pid = pids[name] { try? kernel.exit(pid) }
+                pids[name] = nil
             }
-            let unique = try fills.filler(for: .unique)
-            for (i, page) in present.enumerated() {
-                if chosen[i] {
-                    try kernel.write(pid, at: page, pages: 1) { _, bytes in unique(i, bytes) }
-                } else {
-                    _ = try kernel.withPage(sourcePID, page) { scratch.copyMemory(from: $0) }
-                    try kernel.write(pid, at: page, pages: 1) { _, bytes in
-                        bytes.copyMemory(from: UnsafeRawBufferPointer(scratch))
-                    }
+            mutators.removeAll { made.contains($0.process) }
+            throw error
+        }
+    }
+
+    /// Fills clone `k` (`pid`, named `name`) of `source`: see ``clone(_:into:drift:seed:mutationRate:fills:)``.
+    private func makeClone(
+        _ pid: ProcessID, _ name: String, _ k: Int, of sourcePID: ProcessID, vmas: [VMA], present: [Int], rewritten: Int,
+        seed: Int, mutationRate: Double, order: inout [Int], chosen: inout [Bool], scratch: UnsafeMutableRawBufferPointer,
+        fills: FillGenerator
+    ) throws {
+        let mm = try kernel.mm(sourcePID)
+        if mm.brk > SimulatedKernel.heapBase { try kernel.setHeapSize(pid, pages: mm.brk - SimulatedKernel.heapBase) }
+        for v in vmas {
+            var prot: Protection = []
+            if v.flags.contains(.read) { prot.insert(.read) }
+            if v.flags.contains(.write) { prot.insert(.write) }
+            if v.flags.contains(.exec) { prot.insert(.exec) }
+            _ = try kernel.mmap(pid, at: v.start, pages: v.pages, prot: prot, .privateAnonymous)
+            if v.flags.contains(.mergeable) { try kernel.madvise(pid, at: v.start, pages: v.pages, advice: .mergeable) }
+        }
+        if mm.mergeAny { try kernel.setMemoryMerge(pid, true) }
+        // The first `rewritten` of a seeded partial Fisher-Yates shuffle.
+        var rng = RandomScenario.Generator(seed: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(k))
+        for i in 0..<rewritten {
+            let j = i + Int(rng.next() % UInt64(present.count - i))
+            order.swapAt(i, j)
+            chosen[order[i]] = true
+        }
+        let unique = try fills.filler(for: .unique)
+        for (i, page) in present.enumerated() {
+            if chosen[i] {
+                try kernel.write(pid, at: page, pages: 1) { _, bytes in unique(i, bytes) }
+            } else {
+                _ = try kernel.withPage(sourcePID, page) { scratch.copyMemory(from: $0) }
+                try kernel.write(pid, at: page, pages: 1) { _, bytes in
+                    bytes.copyMemory(from: UnsafeRawBufferPointer(scratch))
                 }
             }
-            for i in 0..<rewritten { chosen[order[i]] = false }
-            if mutationRate > 0 {
-                // One mutator per VMA, the rate shared by size: writes land in mapped pages only.
-                let mapped = mm.vmas.reduce(0) { $0 + $1.pages }
-                for v in mm.vmas {
-                    setMutator(name, at: v.start, pages: v.pages, rate: mutationRate * Double(v.pages) / Double(mapped))
-                }
+        }
+        for i in 0..<rewritten { chosen[order[i]] = false }
+        if mutationRate > 0 {
+            // One mutator per VMA, the rate shared by size: writes land in mapped pages only.
+            let mapped = mm.vmas.reduce(0) { $0 + $1.pages }
+            for v in mm.vmas {
+                setMutator(name, at: v.start, pages: v.pages, rate: mutationRate * Double(v.pages) / Double(mapped))
             }
         }
     }
