@@ -333,6 +333,11 @@ struct ReplayCLITests {
         let compare = try CLITests.ksmdSim(["compare", dir.file("s.json"), "--rules", "linux-6.4,linux-6.17", "--summary"])
         #expect(compare.status == 0, "\(compare.stderr)")
 
+        // `kernel` refuses before touching the knobs (no root needed to see it).
+        let kernel = try CLITests.ksmdSim(["kernel", dir.file("s.json")])
+        #expect(kernel.status == 65 && kernel.stderrLines.count == 1, "\(kernel.stderr)")
+        #expect(kernel.stderr.contains("step 0 (load): load and clone steps run on the simulator only"), "\(kernel.stderr)")
+
         try Data(scenario.replacingOccurrences(of: "two.ksmsnap", with: "gone.ksmsnap").utf8).write(
             to: URL(fileURLWithPath: dir.file("bad.json")))
         let bad = try CLITests.ksmdSim(["run", dir.file("bad.json")])
