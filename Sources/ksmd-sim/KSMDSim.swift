@@ -101,7 +101,10 @@ func readScenarioFile(_ path: String) throws -> String {
 func loadScenario(_ path: String) throws -> Scenario {
     let text = try readScenarioFile(path)
     do {
-        return try Scenario.parse(text)
+        // Paths in a scenario (load steps) are relative to its file's directory.
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) }
+        return try Scenario.parse(text, baseDirectory: directory)
     } catch {
         printError("\(path): \(error)")
         throw Exit.dataError

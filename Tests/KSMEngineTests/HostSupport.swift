@@ -48,7 +48,9 @@ func scenarioFiles(in directory: String) -> [String] {
 /// Reads and parses a scenario file under the package root.
 func loadScenario(_ relativePath: String) throws -> Scenario {
     switch ProcFiles.read(packageRoot + "/" + relativePath) {
-    case .success(let text): return try Scenario.parse(text)
+    case .success(let text):
+        let full = packageRoot + "/" + relativePath
+        return try Scenario.parse(text, baseDirectory: String(full[..<(full.lastIndex(of: "/") ?? full.endIndex)]))
     case .failure(let e): throw ScenarioError("cannot read \(relativePath): errno \(e.errno)")
     }
 }
@@ -61,6 +63,7 @@ func hostCannotRun(_ scenario: Scenario) -> String? {
     for step in scenario.steps {
         switch step.action {
         case .runFor, .mutator, .ksmtuned, .ksmtunedStop: return "simulated-clock steps (step \(step.index), \(step.op))"
+        case .load, .clone: return "captured-memory steps (step \(step.index), \(step.op))"
         default: break
         }
         if case .mmap(_, _, _, _, let spec) = step.action {

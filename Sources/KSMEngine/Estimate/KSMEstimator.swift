@@ -136,31 +136,9 @@ public struct KSMEstimator: Sendable {
         var simulated: [ProcessID] = []
         for image in images {
             let plan = image.plan
-            let reader = image.pages
             let withPages = plan.eligible.filter { $0.pages > 0 }
             let layout = try snapshot.addProcess(vmaPages: withPages.map(\.pages))
-            var zeroFilled = 0
-            var vanished = 0
-            for (e, start) in zip(withPages, layout.starts) {
-                var at = start
-                for run in e.runs {
-                    var page = run.first
-                    var left = run.count
-                    while left > 0 {
-                        let n = min(left, ProcPageReader.maxPagesPerRead)
-                        let (got, _) = try reader.readPages(first: page, count: n) { (bytes) throws(EstimateError) -> Void in
-                            zeroFilled += Self.zeroFilledPages(bytes)
-                            try snapshot.write(layout.pid, at: at, bytes)
-                        }
-                        // A page that cannot be read is gone (unmapped meanwhile): leave its slot empty.
-                        let step = got == n ? n : got + 1
-                        vanished += step - got
-                        at += step
-                        page += UInt64(step)
-                        left -= step
-                    }
-                }
-            }
+            let (zeroFilled, vanished) = try image.copyPages(into: snapshot.kernel, layout.pid, starts: layout.starts)
             simulated.append(layout.pid)
             processes.append(
                 KSMEstimate.Process(

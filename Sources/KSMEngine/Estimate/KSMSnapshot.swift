@@ -70,6 +70,14 @@ final class KSMSnapshot {
     /// Writes `bytes` (whole pages) at page `at` of `pid`.
     /// - Complexity: O(pages × 4 KiB).
     func write(_ pid: ProcessID, at: Int, _ bytes: UnsafeRawBufferPointer) throws(EstimateError) {
+        try Self.write(bytes, to: pid, at: at, in: kernel)
+    }
+
+    /// Writes `bytes` (whole pages) at page `at` of `pid` in `kernel`.
+    /// - Complexity: O(pages × 4 KiB).
+    static func write(_ bytes: UnsafeRawBufferPointer, to pid: ProcessID, at: Int, in kernel: SimulatedKernel)
+        throws(EstimateError)
+    {
         let pages = bytes.count / 4096
         guard pages > 0 else { return }
         do {
@@ -79,7 +87,7 @@ final class KSMSnapshot {
         } catch {
             throw EstimateError(
                 .tooLarge,
-                "the snapshot exceeds the simulator's memory budget of \(kernel.memoryBudgetPages) pages (\(error.name))")
+                "the pages exceed the simulator's memory budget of \(kernel.memoryBudgetPages) pages (\(error.name))")
         }
     }
 

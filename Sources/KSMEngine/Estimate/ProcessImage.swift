@@ -56,6 +56,46 @@ struct ProcessImage {
     }
 }
 
+extension ProcessImage {
+    /// Copies the planned pages into process `pid` of `kernel`, whose VMAs are already mapped: the
+    /// pages of the k-th eligible VMA with pages from page `starts[k]` on, densely in address order
+    /// (the estimate's layout, ``KSMSnapshot/layout(_:)``), or with `starts` `nil` each at its own
+    /// page number (the captured addresses). Returns how many of them were all zeros, and how many
+    /// could not be read (gone from a live process): their slots stay empty.
+    ///
+    /// The one copy of a process image into a simulator: the estimate and the scenario's `load`
+    /// step both call it.
+    /// - Complexity: O(planned pages × 4 KiB).
+    func copyPages(into kernel: SimulatedKernel, _ pid: ProcessID, starts: [Int]?) throws(EstimateError) -> (
+        zeroFilled: Int, vanished: Int
+    ) {
+        var zeroFilled = 0
+        var vanished = 0
+        for (k, e) in plan.eligible.filter({ $0.pages > 0 }).enumerated() {
+            var at = starts?[k] ?? 0
+            for run in e.runs {
+                var page = run.first
+                if starts == nil { at = Int(page) }
+                var left = run.count
+                while left > 0 {
+                    let n = min(left, ProcPageReader.maxPagesPerRead)
+                    let (got, _) = try pages.readPages(first: page, count: n) { (bytes) throws(EstimateError) -> Void in
+                        zeroFilled += KSMEstimator.zeroFilledPages(bytes)
+                        try KSMSnapshot.write(bytes, to: pid, at: at, in: kernel)
+                    }
+                    // A page that cannot be read is gone (unmapped meanwhile): leave its slot empty.
+                    let step = got == n ? n : got + 1
+                    vanished += step - got
+                    at += step
+                    page += UInt64(step)
+                    left -= step
+                }
+            }
+        }
+        return (zeroFilled, vanished)
+    }
+}
+
 /// A live process opened for reading: its pagemap and mem (opened first, so that a refusal comes
 /// before any work), then its smaps and comm. Read-only.
 struct LiveProcess {

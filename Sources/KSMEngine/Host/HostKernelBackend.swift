@@ -216,7 +216,10 @@ public final class HostKernelBackend: ScenarioBackend {
             for k in knobs { try writeKnob(control, k.name, k.value.sysfsText) }
         case .runFor, .mutator, .ksmtuned, .ksmtunedStop:
             throw ScenarioError(
-                "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them"
+                "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them")
+        case .load, .clone:
+            throw ScenarioError(
+                "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
             )
         case .report:
             break

@@ -2,13 +2,24 @@ extension Scenario {
     /// Parses and checks a scenario file's text: JSON syntax, known ops and fields, value ranges,
     /// process names (spawned before use, never reused), fills and rule sets.
     public static func parse(_ text: String) throws(ScenarioError) -> Scenario {
+        try parse(text, baseDirectory: nil)
+    }
+
+    /// Parses and checks a scenario file's text as ``parse(_:)`` does, resolving the relative paths
+    /// of `load` steps against `baseDirectory` (the scenario file's directory, as `ksmd-sim` does);
+    /// `nil` leaves them relative to the working directory.
+    public static func parse(_ text: String, baseDirectory: String?) throws(ScenarioError) -> Scenario {
         let json: JSON
         do { json = try JSON.parse(text) } catch { throw ScenarioError("not valid JSON: \(error)") }
-        return try decode(json)
+        return try decode(json, baseDirectory: baseDirectory)
     }
 
     /// Decodes a parsed scenario; see ``parse(_:)``.
-    public static func decode(_ json: JSON) throws(ScenarioError) -> Scenario {
+    public static func decode(_ json: JSON) throws(ScenarioError) -> Scenario { try decode(json, baseDirectory: nil) }
+
+    /// Decodes a parsed scenario, resolving `load` paths against `baseDirectory`; see
+    /// ``parse(_:baseDirectory:)``.
+    public static func decode(_ json: JSON, baseDirectory: String?) throws(ScenarioError) -> Scenario {
         guard case .object(let top) = json else { throw ScenarioError("a scenario is a JSON object, not \(json.typeName)") }
         for (key, _) in top where !["rules", "ksm", "ksmtuned", "steps", "description"].contains(key) {
             throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, ksmtuned, steps, description)")
@@ -33,6 +44,7 @@ extension Scenario {
         guard let stepsJSON = json["steps"] else { throw ScenarioError("missing \"steps\"") }
         guard case .array(let items) = stepsJSON else { throw ScenarioError("\"steps\" must be an array") }
         var decoder = StepDecoder()
+        decoder.baseDirectory = baseDirectory
         var steps: [Step] = []
         for (i, item) in items.enumerated() { steps.append(contentsOf: try decoder.decode(item, index: i)) }
         return Scenario(rules: rules, knobs: knobs, ksmtuned: ksmtuned, steps: steps)

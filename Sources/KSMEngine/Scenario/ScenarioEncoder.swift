@@ -113,6 +113,17 @@ extension Step {
             add("rate", .double(rate))
         case .ksmtuned(let config): m.append(contentsOf: config.json)
         case .ksmtunedStop: break
+        case .load(let p, let spec):
+            add("process", .string(p))
+            add(spec.source.rawValue, .string(spec.path))
+            if let pid = spec.pid { add("pid", .int(Int(pid))) }
+            if spec.layout != .window { add("layout", .string(spec.layout.rawValue)) }
+        case .clone(let p, let into, let drift, let seed, let rate):
+            add("process", .string(p))
+            add("into", .array(into.map { .string($0) }))
+            add("drift", .double(drift))
+            add("seed", .int(seed))
+            if rate > 0 { add("mutation_rate", .double(rate)) }
         }
         if let expect { add("expect", .string(expect.name)) }
         return .object(m)

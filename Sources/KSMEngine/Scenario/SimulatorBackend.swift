@@ -3,7 +3,7 @@ public final class SimulatorBackend: ScenarioBackend {
     /// The simulated machine.
     public let kernel: SimulatedKernel
     // The stored properties are `@exclusivity(unchecked)`, as in `KSMState`: every step reads them.
-    @exclusivity(unchecked) private var pids: [String: ProcessID] = [:]
+    @exclusivity(unchecked) var pids: [String: ProcessID] = [:]
 
     /// The global counters after every full scan, for charts and CSV.
     @exclusivity(unchecked) public private(set) var series = CounterSeries()
@@ -56,7 +56,7 @@ public final class SimulatorBackend: ScenarioBackend {
     private var exited: Set<String> = []
 
     /// The live process `name`; the scenario decoder's error for one that is unknown or gone.
-    private func p(_ name: String) throws(ScenarioError) -> ProcessID {
+    func p(_ name: String) throws(ScenarioError) -> ProcessID {
         guard let pid = pids[name] else {
             throw ScenarioError(
                 exited.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
@@ -65,7 +65,7 @@ public final class SimulatorBackend: ScenarioBackend {
     }
 
     /// A name for a new process: not in use, never used.
-    private func newName(_ name: String) throws(ScenarioError) -> String {
+    func newName(_ name: String) throws(ScenarioError) -> String {
         guard !name.isEmpty else { throw ScenarioError("a process name must not be empty") }
         guard pids[name] == nil && !exited.contains(name) else { throw ScenarioError("duplicate process name \"\(name)\"") }
         return name
@@ -76,7 +76,8 @@ public final class SimulatorBackend: ScenarioBackend {
     /// - Throws: the ``Errno`` the kernel returns; a ``KnobError`` for a refused knob; a
     ///   ``ScenarioError`` for values a scenario file could not hold (``StepAction/validate()``), a
     ///   process name that is unknown, has exited or is reused (the
-    ///   scenario decoder's messages), or a write beyond the memory budget.
+    ///   scenario decoder's messages), a write, load or clone beyond the memory budget, or a file a
+    ///   `load` cannot use (missing, corrupt, foreign, no such pid, beyond the window).
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
         try action.validate()
         defer { noteMergeCounters() }
@@ -98,12 +99,7 @@ public final class SimulatorBackend: ScenarioBackend {
         case .madvise(let name, let at, let pages, let advice): try kernel.madvise(p(name), at: at, pages: pages, advice: advice)
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
-            let room = kernel.memoryBudgetPages - kernel.residentPages
-            guard pages <= room else {
-                throw ScenarioError(
-                    "writing \(pages) pages could need \(pages * 4 / 1024) MiB, more than the simulator's memory budget allows (\(max(room, 0) * 4 / 1024) MiB left of \(kernel.memoryBudgetPages * 4 / 1024) MiB; ksmd-sim --memory-budget-mib raises it)"
-                )
-            }
+            try checkBudget(pages: pages, "writing \(pages) pages")
             try kernel.write(p(name), at: at, pages: pages, fill: try fills.filler(for: fill))
         case .scan(let n):
             recordSample()
@@ -113,15 +109,11 @@ public final class SimulatorBackend: ScenarioBackend {
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
         case .mutator(let name, let at, let pages, let rate):
             _ = try p(name)
-            mutators.removeAll { $0.process == name && $0.at == at && $0.pages == pages }
-            let nanos = rate > 0 ? 1e9 / rate : .infinity
-            if nanos < 1e18 {
-                let interval = max(1, Int(nanos))
-                mutators.append(
-                    Mutator(
-                        process: name, at: at, pages: pages, interval: interval,
-                        next: SimulatedKernel.saturatingAdd(kernel.clockNanos, interval)))
-            }
+            setMutator(name, at: at, pages: pages, rate: rate)
+        case .load(let name, let spec):
+            try load(name, spec)
+        case .clone(let source, let into, let drift, let seed, let rate):
+            try clone(source, into: into, drift: drift, seed: seed, mutationRate: rate, fills: fills)
         case .runFor(let seconds):
             recordSample()
             try runFor(seconds, fills: fills)
@@ -130,6 +122,30 @@ public final class SimulatorBackend: ScenarioBackend {
         case .ksmtunedStop: kernel.stopKSMTuned()
         case .report:
             break
+        }
+    }
+
+    /// Refuses `pages` new pages that might not fit in the memory budget, before anything is
+    /// allocated: `what` names the step's need (e.g. "writing 10 pages").
+    func checkBudget(pages: Int, _ what: String) throws(ScenarioError) {
+        let room = kernel.memoryBudgetPages - kernel.residentPages
+        guard pages <= room else {
+            throw ScenarioError(
+                "\(what) could need \(pages / 256) MiB, more than the simulator's memory budget allows (\(max(room, 0) / 256) MiB left of \(kernel.memoryBudgetPages / 256) MiB; ksmd-sim --memory-budget-mib raises it)"
+            )
+        }
+    }
+
+    /// Starts (or, at rate 0, stops) the mutator of process `name` on `[at, at + pages)`.
+    func setMutator(_ name: String, at: Int, pages: Int, rate: Double) {
+        mutators.removeAll { $0.process == name && $0.at == at && $0.pages == pages }
+        let nanos = rate > 0 ? 1e9 / rate : .infinity
+        if nanos < 1e18 {
+            let interval = max(1, Int(nanos))
+            mutators.append(
+                Mutator(
+                    process: name, at: at, pages: pages, interval: interval,
+                    next: SimulatedKernel.saturatingAdd(kernel.clockNanos, interval)))
         }
     }
 
@@ -144,7 +160,7 @@ public final class SimulatorBackend: ScenarioBackend {
         var rng = RandomScenario.Generator(seed: 0x6D75_7461_746F_72)
     }
 
-    @exclusivity(unchecked) private var mutators: [Mutator] = []
+    @exclusivity(unchecked) var mutators: [Mutator] = []
 
     /// Simulated time passes with ksmd and the mutators interleaved. A mutator whose process is
     /// gone stops; a write the kernel refuses (the range was unmapped) is skipped.

@@ -150,16 +150,63 @@ public enum StepAction: Hashable, Sendable {
     case ksmtuned(KSMTuned.Config)
     /// `ksmtuned_stop`: stops ksmtuned; the knobs stay as it last wrote them.
     case ksmtunedStop
+    /// `load`: a new process holding the pages of a captured process (a snapshot file's or an ELF
+    /// core file's) that the estimate would scan.
+    case load(String, LoadSpec)
+    /// `clone`: new processes, independent copies of the named one (its private anonymous VMAs and
+    /// pages, not shared as by fork), each with its own seeded `drift` fraction of present pages
+    /// rewritten with unique bytes, and each rewriting random pages of its VMAs at `mutationRate`
+    /// pages per simulated second (0: none), as `mutator` steps would.
+    case clone(String, into: [String], drift: Double, seed: Int, mutationRate: Double)
 
     /// The process the step acts on, if any.
     public var process: String? {
         switch self {
         case .spawn(let p), .fork(let p, _), .exec(let p), .exit(let p), .prctl(let p, _), .mmap(let p, _, _, _, _),
             .munmap(let p, _, _), .mprotect(let p, _, _, _), .madvise(let p, _, _, _), .brk(let p, _), .write(let p, _, _, _),
-            .mutator(let p, _, _, _):
+            .mutator(let p, _, _, _), .load(let p, _), .clone(let p, _, _, _, _):
             return p
         case .scan, .ksmRun, .ksmKnobs, .report, .runFor, .ksmtuned, .ksmtunedStop: return nil
         }
+    }
+}
+
+/// What a `load` step reads, and where it puts the pages.
+public struct LoadSpec: Hashable, Sendable {
+    /// The kind of file.
+    public enum Source: String, Hashable, Sendable {
+        /// A snapshot file (`ksmd-sim capture`, ``SnapshotFile``): field `"snapshot"`.
+        case snapshot
+        /// An ELF core file (gdb's `gcore`, a kernel core dump, QEMU's `dump-guest-memory`): field `"core"`.
+        case core
+    }
+
+    /// Where the loaded VMAs go in the simulator's window of ``SimulatedKernel/windowPages`` pages.
+    public enum Layout: String, Hashable, Sendable, CaseIterable {
+        /// The default: each eligible VMA with pages becomes a VMA of just those pages, in address
+        /// order, one unmapped page between VMAs, outside the heap region: the estimate's layout.
+        case window
+        /// At the captured addresses, each eligible VMA whole; refused when one lies beyond the
+        /// window (captured x86-64 addresses reach 2^47 bytes, the window 2^40) or in the heap region.
+        case captured
+    }
+
+    /// The kind of file.
+    public var source: Source
+    /// The file's path; a scenario file's relative paths are resolved against its directory by
+    /// ``Scenario/parse(_:baseDirectory:)``, others against the working directory.
+    public var path: String
+    /// For a snapshot of several processes, the captured pid of the one to load.
+    public var pid: Int32?
+    /// Where the pages go.
+    public var layout: Layout
+
+    /// A load of `path`, read as `source`.
+    public init(_ source: Source, path: String, pid: Int32? = nil, layout: Layout = .window) {
+        self.source = source
+        self.path = path
+        self.pid = pid
+        self.layout = layout
     }
 }
 

@@ -4,6 +4,8 @@
 /// scenario built in Swift (`StepValidation.swift`).
 struct StepDecoder {
     var names = ProcessNames()
+    /// The directory relative file paths (`load`) are resolved against; `nil`: left as written.
+    var baseDirectory: String? = nil
 
     mutating func decode(_ json: JSON, index: Int) throws(ScenarioError) -> [Step] {
         guard case .object(let members) = json else {
@@ -107,9 +109,13 @@ struct StepDecoder {
             let at = try f.int("at")
             let pages = try f.int("pages")
             return .mutator(p, at: at, pages: pages, rate: try f.number("rate"))
+        case "load":
+            return try load(&f)
+        case "clone":
+            return try clone(&f)
         default:
             throw f.error(
-                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, ksmtuned, ksmtuned_stop, workload)"
+                "unknown op \"\(op)\" (known: spawn, fork, exec, exit, prctl, mmap, munmap, mprotect, madvise, brk, write, scan, ksm_run, ksm, report, run_for, mutator, ksmtuned, ksmtuned_stop, load, clone, workload)"
             )
         }
     }
@@ -134,6 +140,56 @@ struct StepDecoder {
         }
         do { try c.validate() } catch { throw f.error(error.message) }
         return c
+    }
+
+    /// `{"op": "load", "process": P, "snapshot"|"core": PATH, "pid": N, "layout": "window"|"captured"}`.
+    private mutating func load(_ f: inout FieldReader) throws(ScenarioError) -> StepAction {
+        let name = try newProcess(&f, "process")
+        let source: LoadSpec.Source
+        switch (f.has("snapshot"), f.has("core")) {
+        case (true, false): source = .snapshot
+        case (false, true): source = .core
+        default: throw f.error("a load reads one file: \"snapshot\" or \"core\"")
+        }
+        var path = try f.string(source.rawValue)
+        if let base = baseDirectory, !path.isEmpty, !path.hasPrefix("/") {
+            path = (base.hasSuffix("/") ? base : base + "/") + path
+        }
+        let pid = try f.optionalInt("pid", 1...Int(Int32.max)).map { Int32($0) }
+        var layout = LoadSpec.Layout.window
+        if let s = try f.optionalString("layout") {
+            guard let l = LoadSpec.Layout(rawValue: s) else { throw f.error("unknown layout \"\(s)\" (window, captured)") }
+            layout = l
+        }
+        return .load(name, LoadSpec(source, path: path, pid: pid, layout: layout))
+    }
+
+    /// `{"op": "clone", "process": P, "into": [names]}` or `"prefix": S, "count": N` (names S1...SN),
+    /// with `"drift"`, `"seed"`, `"mutation_rate"`.
+    private mutating func clone(_ f: inout FieldReader) throws(ScenarioError) -> StepAction {
+        let source = try process(&f)
+        var into: [String] = []
+        if let list = f.take("into") {
+            if f.has("prefix") || f.has("count") { throw f.error("a clone takes \"into\" or \"prefix\" and \"count\", not both") }
+            guard case .array(let items) = list, !items.isEmpty else {
+                throw f.error("\"into\" must be a non-empty array of process names")
+            }
+            for item in items {
+                guard case .string(let name) = item else { throw f.error("\"into\" must hold strings, not \(item.typeName)") }
+                into.append(name)
+            }
+        } else {
+            let prefix = try f.string("prefix")
+            let count = try f.int("count", ScenarioLimits.cloneCount)
+            into = (1...count).map { "\(prefix)\($0)" }
+        }
+        for name in into {
+            do { try names.add(name, key: "into") } catch { throw f.error(error.message) }
+        }
+        return .clone(
+            source, into: into, drift: try f.optionalNumber("drift", ScenarioLimits.drift) ?? 0,
+            seed: try f.optionalInt("seed", ScenarioLimits.seed) ?? 1,
+            mutationRate: try f.optionalNumber("mutation_rate", ScenarioLimits.rate) ?? 0)
     }
 
     /// Reads the fields the `"map"` kind takes, for ``MapSpec/init(_:file:driver:offset:noReserve:shared:driverFlags:)``

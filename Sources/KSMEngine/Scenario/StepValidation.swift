@@ -15,6 +15,9 @@ enum ScenarioLimits {
     static let classes = 1...(1 << 40)
     static let seconds = 0.0...1_000_000.0
     static let rate = 0.0...1_000_000.0
+    static let drift = 0.0...1.0
+    static let cloneCount = 1...10_000
+    static let seed = 0...Int.max
 
     /// `"pages" is -3, outside 0...268435456`.
     static func check(_ key: String, _ n: Int, _ range: ClosedRange<Int>) throws(ScenarioError) {
@@ -75,6 +78,8 @@ extension StepAction {
         case .mutator: "mutator"
         case .ksmtuned: "ksmtuned"
         case .ksmtunedStop: "ksmtuned_stop"
+        case .load: "load"
+        case .clone: "clone"
         }
     }
 
@@ -83,7 +88,9 @@ extension StepAction {
     /// mappings outside the heap region, `brk` pages within ``SimulatedKernel/heapRegion``,
     /// `full_scans` 0...1,000,000, `ksm_run` 0...2^31-1, file offsets 0...2^40, fill classes
     /// 1...2^40, `seconds` and `rate` 0...1,000,000, knob names and value types, ksmtuned's
-    /// settings (``KSMTuned/Config/ranges``). Process names are
+    /// settings (``KSMTuned/Config/ranges``); a `load`'s path not empty and its `pid` positive
+    /// (snapshots only); a `clone`'s 1...10,000 names, `drift` 0...1, `seed` at least 0,
+    /// `mutation_rate` 0...1,000,000. Process names are
     /// checked by the scenario as a whole (``Scenario/validate()``).
     /// - Throws: ``ScenarioError`` with the decoder's message (it names the field, e.g.
     ///   `"pages" is -3, outside 0...268435456`); no step index.
@@ -123,6 +130,17 @@ extension StepAction {
             try config.validate()
         case .ksmtunedStop:
             break
+        case .load(_, let spec):
+            guard !spec.path.isEmpty else { throw ScenarioError("\"\(spec.source.rawValue)\" must not be empty") }
+            if let pid = spec.pid, pid <= 0 { throw ScenarioError("\"pid\" is \(pid), outside 1...\(Int32.max)") }
+            if spec.pid != nil && spec.source == .core {
+                throw ScenarioError("\"pid\" is for snapshots: a core file holds one process")
+            }
+        case .clone(_, let into, let drift, let seed, let rate):
+            try L.check("count", into.count, L.cloneCount)
+            try L.check("drift", drift, L.drift)
+            try L.check("seed", seed, L.seed)
+            try L.check("mutation_rate", rate, L.rate)
         }
     }
 }
@@ -170,6 +188,10 @@ struct ProcessNames {
         case .exit(let p):
             try use(p)
             remove(p)
+        case .load(let p, _): try add(p, key: "process")
+        case .clone(let p, let into, _, _, _):
+            try use(p)
+            for c in into { try add(c, key: "into") }
         default:
             if let p = action.process { try use(p) }
         }

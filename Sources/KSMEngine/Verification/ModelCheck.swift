@@ -222,6 +222,8 @@ public enum ModelCheck {
                 switch step.action {
                 case .spawn(let p): live.append(p)
                 case .fork(_, let c): live.append(c)
+                case .load(let p, _): live.append(p)
+                case .clone(_, let into, _, _, _): live.append(contentsOf: into)
                 case .exit(let p): live.removeAll { $0 == p }
                 default: break
                 }

@@ -108,6 +108,9 @@ public final class ReferenceMemory {
             if mutators.contains(where: { processes[$0.process] != nil }) {
                 return ["run_for with active mutators: the reference model does not follow mutator writes"]
             }
+        case .load, .clone:
+            // Their bytes come from a file (and a seeded choice of pages): the model does not follow them.
+            return ["\(action.op): the reference model does not follow captured memory"]
         case .prctl, .mprotect, .scan, .ksmRun, .ksmKnobs, .report, .ksmtuned, .ksmtunedStop:
             break
         }
