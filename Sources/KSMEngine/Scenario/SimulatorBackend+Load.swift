@@ -54,8 +54,9 @@ extension SimulatorBackend {
     static func image(_ spec: LoadSpec, rules: EligibilityRules) throws(ScenarioError) -> ProcessImage {
         do {
             switch spec.source {
-            case .snapshot:
-                let file = try SnapshotFile.load(from: spec.path)
+            case .snapshot, .trace:
+                let file =
+                    spec.source == .trace ? try SnapshotFile.load(trace: spec.path) : try SnapshotFile.load(from: spec.path)
                 let process: ProcessSnapshot
                 if let pid = spec.pid {
                     guard let p = file.processes.first(where: { $0.pid == pid }) else {

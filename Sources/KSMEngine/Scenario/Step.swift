@@ -179,6 +179,8 @@ public struct LoadSpec: Hashable, Sendable {
         case snapshot
         /// An ELF core file (gdb's `gcore`, a kernel core dump, QEMU's `dump-guest-memory`): field `"core"`.
         case core
+        /// A plain-text page-hash trace (docs/trace-format.md, ``SnapshotFile/load(trace:)``): field `"trace"`.
+        case trace
     }
 
     /// Where the loaded VMAs go in the simulator's window of ``SimulatedKernel/windowPages`` pages.
@@ -196,7 +198,8 @@ public struct LoadSpec: Hashable, Sendable {
     /// The file's path; a scenario file's relative paths are resolved against its directory by
     /// ``Scenario/parse(_:baseDirectory:)``, others against the working directory.
     public var path: String
-    /// For a snapshot of several processes, the captured pid of the one to load.
+    /// For a snapshot or trace of several processes, the captured pid of the one to load (a
+    /// trace's processes are pids 1, 2, ... in its order).
     public var pid: Int32?
     /// Where the pages go.
     public var layout: Layout

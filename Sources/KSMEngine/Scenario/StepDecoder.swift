@@ -142,14 +142,15 @@ struct StepDecoder {
         return c
     }
 
-    /// `{"op": "load", "process": P, "snapshot"|"core": PATH, "pid": N, "layout": "window"|"captured"}`.
+    /// `{"op": "load", "process": P, "snapshot"|"core"|"trace": PATH, "pid": N, "layout": "window"|"captured"}`.
     private mutating func load(_ f: inout FieldReader) throws(ScenarioError) -> StepAction {
         let name = try newProcess(&f, "process")
         let source: LoadSpec.Source
-        switch (f.has("snapshot"), f.has("core")) {
-        case (true, false): source = .snapshot
-        case (false, true): source = .core
-        default: throw f.error("a load reads one file: \"snapshot\" or \"core\"")
+        switch (f.has("snapshot"), f.has("core"), f.has("trace")) {
+        case (true, false, false): source = .snapshot
+        case (false, true, false): source = .core
+        case (false, false, true): source = .trace
+        default: throw f.error("a load reads one file: \"snapshot\", \"core\" or \"trace\"")
         }
         var path = try f.string(source.rawValue)
         if let base = baseDirectory, !path.isEmpty, !path.hasPrefix("/") {
