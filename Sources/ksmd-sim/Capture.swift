@@ -33,8 +33,21 @@ struct Capture: ParsableCommand {
     @Option(help: "Only capture this address range, as START-END in hex.")
     var range: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Convert a plain-text page-hash trace (docs/trace-format.md) into a hashes-only snapshot, instead of --pid.",
+            valueName: "file"))
+    var trace: String?
+
     func validate() throws {
-        guard !pids.isEmpty else { throw ValidationError("give at least one --pid") }
+        if let trace {
+            guard !trace.isEmpty else { throw ValidationError("--trace needs a file") }
+            guard pids.isEmpty, !hashesOnly, !anonymize, range == nil else {
+                throw ValidationError("--trace takes no --pid, --hashes-only, --anonymize or --range (a trace holds hashes)")
+            }
+        } else {
+            guard !pids.isEmpty else { throw ValidationError("give at least one --pid (or --trace FILE)") }
+        }
         for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
         guard let output, !output.isEmpty else { throw ValidationError("give the output file with -o FILE") }
@@ -50,7 +63,12 @@ struct Capture: ParsableCommand {
     func run() throws {
         let path = output ?? ""
         do {
-            var snapshot = try SnapshotFile.capture(pids: pids, range: range.flatMap(Estimate.parseRange))
+            var snapshot: SnapshotFile
+            if let trace {
+                snapshot = try SnapshotFile.load(trace: trace)
+            } else {
+                snapshot = try SnapshotFile.capture(pids: pids, range: range.flatMap(Estimate.parseRange))
+            }
             if anonymize {
                 snapshot = try snapshot.anonymized(key: key.flatMap { AnonymizationKey(hex: $0) } ?? .random())
             } else if hashesOnly {

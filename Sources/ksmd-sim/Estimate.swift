@@ -33,6 +33,9 @@ struct Estimate: ParsableCommand {
     @Option(help: "A snapshot file written by capture, instead of --pid: its processes, as they were captured.")
     var snapshot: String?
 
+    @Option(help: "A plain-text page-hash trace (docs/trace-format.md), instead of --pid: its processes, as content ids.")
+    var trace: String?
+
     @Flag(help: "Print the estimate as one JSON object.")
     var json = false
 
@@ -49,11 +52,13 @@ struct Estimate: ParsableCommand {
     var memoryBudgetMib: Int?
 
     func validate() throws {
-        let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil].filter { $0 }.count
+        let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil, trace != nil].filter { $0 }.count
         guard kinds == 1 else {
-            throw ValidationError("give --pid PID, --core FILE or --snapshot FILE (one kind; --pid and --core may repeat)")
+            throw ValidationError(
+                "give --pid PID, --core FILE, --snapshot FILE or --trace FILE (one kind; --pid and --core may repeat)")
         }
         if let snapshot, snapshot.isEmpty { throw ValidationError("--snapshot needs a file") }
+        if let trace, trace.isEmpty { throw ValidationError("--trace needs a file") }
         if let z = zeroFilledPages {
             guard !cores.isEmpty else { throw ValidationError("--zero-filled-pages goes with --core") }
             guard CoreZeroFilledPages(rawValue: z) != nil else {
@@ -73,10 +78,14 @@ struct Estimate: ParsableCommand {
         let estimate: KSMEstimate
         do {
             let estimator = KSMEstimator(options: options)
-            if let snapshot {
+            if snapshot != nil || trace != nil {
                 let file: SnapshotFile
                 do {
-                    file = try SnapshotFile.load(from: snapshot)
+                    if let trace {
+                        file = try SnapshotFile.load(trace: trace)
+                    } else {
+                        file = try SnapshotFile.load(from: snapshot ?? "")
+                    }
                 } catch {
                     printError("estimate: \(error.message)")
                     switch error.kind {
