@@ -223,7 +223,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"op":"load","process":"a"}"#, "one file: \"snapshot\" or \"core\""),
+        (#"{"op":"load","process":"a"}"#, "one file: \"snapshot\", \"core\" or \"trace\""),
         (#"{"op":"load","process":"a","snapshot":"x","core":"y"}"#, "one file"),
         (#"{"op":"load","process":"a","core":"x","pid":3}"#, "\"pid\" is for snapshots"),
         (#"{"op":"load","process":"a","snapshot":"x","pid":0}"#, "\"pid\" is 0"),
