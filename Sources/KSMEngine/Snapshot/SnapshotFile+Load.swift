@@ -8,14 +8,10 @@ extension SnapshotFile {
     /// `.truncated`, `.corrupt`; a file that cannot be read: `.cannotRead` or `.permissionDenied`.
     /// - Complexity: O(file size).
     public static func load(from path: String) throws(SnapshotError) -> SnapshotFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SnapshotError.file("open", path, errno: errno, writing: false) }
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SnapshotError.file("stat", path, errno: errno, writing: false) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw SnapshotError(.cannotRead, "cannot read \(path): not a regular file") }
         do {
-            var loader = SnapshotLoader(fd: fd, size: Int(st.st_size))
+            var loader = SnapshotLoader(fd: fd, size: size)
             return try loader.load()
         } catch {
             if error.kind == .cannotRead {
@@ -23,6 +19,24 @@ extension SnapshotFile {
             }
             throw SnapshotError(error.kind, "\(path): \(error.message)")
         }
+    }
+
+    /// Opens `path` read-only and returns the descriptor and the file's size; refuses what is not a
+    /// regular file. The caller closes the descriptor.
+    static func openRegularFile(_ path: String) throws(SnapshotError) -> (fd: Int32, size: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SnapshotError.file("open", path, errno: errno, writing: false) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            throw SnapshotError.file("stat", path, errno: e, writing: false)
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw SnapshotError(.cannotRead, "cannot read \(path): not a regular file")
+        }
+        return (fd, Int(st.st_size))
     }
 
     /// Checks the header fields that have to agree.

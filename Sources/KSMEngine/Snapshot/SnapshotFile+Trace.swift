@@ -21,14 +21,10 @@ extension SnapshotFile {
     /// be read: `.cannotRead` or `.permissionDenied`.
     /// - Complexity: O(file size).
     public static func load(trace path: String) throws(SnapshotError) -> SnapshotFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SnapshotError.file("open", path, errno: errno, writing: false) }
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SnapshotError.file("stat", path, errno: errno, writing: false) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw SnapshotError(.cannotRead, "cannot read \(path): not a regular file") }
         // The buffer is the file's size, which the file has: nothing larger is allocated from it.
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < bytes.count {
             let r = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
