@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build and test KSMEngine: Debian's libxxhash-dev (the header
 # and pkg-config file the CXXHash module needs), libzstd-dev (the CZstd module: snapshot files),
-# pkg-config, and gdb (its gcore writes the core files the `estimate --core` tests compare with live
+# pkg-config, jq (scripts/check-docs.sh reads DocC's symbol graph with it), and gdb (its gcore writes the core files the `estimate --core` tests compare with live
 # processes; without it those tests skip, saying so). Does nothing when they are already there.
 set -euo pipefail
 packages=()
@@ -10,6 +10,9 @@ if ! { [ -f /usr/include/xxhash.h ] && pkg-config --exists libxxhash 2>/dev/null
 fi
 if ! { [ -f /usr/include/zstd.h ] && pkg-config --exists libzstd 2>/dev/null; }; then
   packages+=(libzstd-dev pkg-config)
+fi
+if ! command -v jq >/dev/null 2>&1; then
+  packages+=(jq)
 fi
 if ! command -v gcore >/dev/null 2>&1; then
   packages+=(gdb)
