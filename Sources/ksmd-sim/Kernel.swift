@@ -31,16 +31,10 @@ struct Kernel: ParsableCommand {
 
     func run() throws {
         let scenario = try loadScenario(file)
-        // Captured memory cannot go into the host's workers: refused before the knobs are touched.
-        if let step = scenario.steps.first(where: {
-            switch $0.action {
-            case .load, .clone: return true
-            default: return false
-            }
-        }) {
-            printError(
-                "\(file): step \(step.index) (\(step.op)): load and clone steps run on the simulator only: "
-                    + "the host-kernel runner cannot put captured memory into its workers")
+        // Steps only the simulator runs are refused before the knobs are touched (run=2 unmerges
+        // every KSM page on the host).
+        if let why = HostKernelBackend.cannotRun(scenario) {
+            printError("\(file): \(why)")
             throw Exit.dataError
         }
         // Said before it may wait for the lock; without root it ends at once with one line.

@@ -364,3 +364,30 @@ struct ReplayHostTests {
         }
     }
 }
+
+/// Scenarios with steps only the simulator runs are refused before the host runner takes over
+/// KSM (which writes run=2 and unmerges every KSM page on the host).
+@Suite struct HostRefusalBeforeTakeoverTests {
+    @Test(arguments: [
+        ("fleet-convergence.json", "(run_for)"), ("ksmtuned-guests.json", "\"ksmtuned\""),
+        ("fleet-from-snapshot.json", "(load)"), ("selftest-merge.json", nil),
+    ] as [(String, String?)])
+    func simulatorOnlyScenariosAreNamed(_ example: String, _ fragment: String?) throws {
+        let text = try String(contentsOfFile: CLITests.example(example), encoding: .utf8)
+        let why = HostKernelBackend.cannotRun(try Scenario.parse(text))
+        if let fragment {
+            #expect(why?.contains(fragment) == true, "\(why ?? "nil")")
+        } else {
+            #expect(why == nil, "\(why ?? "")")
+        }
+    }
+
+    /// As root, `kernel` refuses such a scenario with one line and exit 65, before its run=2
+    /// warning (which it prints once it may take over).
+    @Test(.enabled(if: HostKernel.available, HostKernel.skipReason))
+    func theKernelCommandRefusesBeforeTakingOver() throws {
+        let out = try CLITests.ksmdSim(["kernel", CLITests.example("fleet-convergence.json")])
+        #expect(out.status == 65 && out.stderrLines.count == 1, "\(out.stderr)")
+        #expect(out.stderr.contains("run_for") && !out.stderr.contains("run=2"), "\(out.stderr)")
+    }
+}

@@ -214,13 +214,8 @@ public final class HostKernelBackend: ScenarioBackend {
         case .ksmKnobs(let knobs):
             let control = try ksmControl()
             for k in knobs { try writeKnob(control, k.name, k.value.sysfsText) }
-        case .runFor, .mutator, .ksmtuned, .ksmtunedStop:
-            throw ScenarioError(
-                "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them")
-        case .load, .clone:
-            throw ScenarioError(
-                "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
-            )
+        case .runFor, .mutator, .ksmtuned, .ksmtunedStop, .load, .clone:
+            throw ScenarioError(Self.simulatorOnly(action) ?? "")
         case .report:
             break
         }
@@ -457,6 +452,30 @@ public final class HostKernelBackend: ScenarioBackend {
             files[name] = file
         }
         return file.path
+    }
+
+    /// Why the host-kernel runner cannot perform `action`, or `nil` when it can: steps on the
+    /// simulated clock and captured memory run on the simulator only.
+    public static func simulatorOnly(_ action: StepAction) -> String? {
+        switch action {
+        case .runFor, .mutator, .ksmtuned, .ksmtunedStop:
+            return "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them"
+        case .load, .clone:
+            return "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
+        default:
+            return nil
+        }
+    }
+
+    /// Why the host-kernel runner cannot run `scenario` at all, naming the step, or `nil`: checked
+    /// before the runner takes over the host's KSM (which writes run=2), so that a scenario it
+    /// would refuse later unmerges nothing.
+    public static func cannotRun(_ scenario: Scenario) -> String? {
+        if scenario.ksmtuned != nil { return "\"ksmtuned\" runs on the simulated clock only: the host-kernel runner cannot replay it" }
+        for step in scenario.steps {
+            if let why = simulatorOnly(step.action) { return "step \(step.index) (\(step.op)): \(why)" }
+        }
+        return nil
     }
 
     /// The highest free range of `pages` pages below the window's end, outside the heap region,
