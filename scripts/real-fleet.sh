@@ -13,6 +13,9 @@
 # Root is not needed: a user can capture their own processes (but see the Yama check below); as
 # root the capture also sees page frame numbers, so pages mapping the shared zero page are told apart.
 set -euo pipefail
+# Paths the caller gave are theirs, relative to where they ran the script: resolved before the cd.
+if [ "$#" -eq 1 ]; then set -- "$(realpath -m -- "$1")"; fi
+if [ -n "${KSMD_SIM:-}" ]; then KSMD_SIM="$(realpath -m -- "$KSMD_SIM")"; fi
 cd "$(dirname "$0")/.."
 
 fail() {

@@ -123,7 +123,7 @@ struct SweepRun: ParsableCommand {
             printError("sweep: \(error)")
             throw Exit.dataError
         }
-        if let plot { try writeFile(plot, result.chart(title: "KSM sweep: \(file)")) }
+        // The results first: a plot that cannot be written must not lose the sweep's output.
         if json {
             print(result.json.serialized(pretty: true))
         } else if csv {
@@ -132,6 +132,7 @@ struct SweepRun: ParsableCommand {
             print("\(file): \(result.points.count) point\(result.points.count == 1 ? "" : "s")")
             print(result.text, terminator: "")
         }
+        if let plot { try writeFile(plot, result.chart(title: "KSM sweep: \(file)")) }
         if result.hasFailures {
             for p in result.points { if case .failed(let e) = p.outcome { printError("sweep: point \(p.point.index): \(e)") } }
             throw ExitCode(1)

@@ -174,9 +174,9 @@ import Testing
         let layout = try snapshot.addProcess(vmaPages: [48, 2])
         let known = EstimateTests.knownPages()
         try (Array(known[0..<(32 * 4096)]) + Array(known[(48 * 4096)...])).withUnsafeBytes {
-            try snapshot.write(layout.pid, at: layout.starts[0], $0)
+            try KSMSnapshot.write($0, to: layout.pid, at: layout.starts[0], in: snapshot.kernel)
         }
-        try (Self.page(0x10) + Self.page(0x10)).withUnsafeBytes { try snapshot.write(layout.pid, at: layout.starts[1], $0) }
+        try (Self.page(0x10) + Self.page(0x10)).withUnsafeBytes { try KSMSnapshot.write($0, to: layout.pid, at: layout.starts[1], in: snapshot.kernel) }
         let c = snapshot.converge(maxFullScans: 50, stableScans: 2).counters
         #expect(
             [c.pagesShared, c.pagesSharing, c.pagesUnshared] as [Int] == [
@@ -256,7 +256,7 @@ import Testing
                 Issue.record("a core cut at \(n) bytes was estimated")
             } catch {
                 #expect(error.kind == .malformedFile || error.kind == .noFile)
-                #expect(!error.message.contains("\n") && error.message.hasPrefix(path) || error.message.hasPrefix("cannot read"))
+                #expect(!error.message.contains("\n") && (error.message.hasPrefix(path) || error.message.hasPrefix("cannot read")))
             }
         }
     }

@@ -95,8 +95,8 @@ import Testing
         #expect(try snapshot.kernel.vmas(layout.pid).count == 2)  // the gap keeps them apart
         let pages = Self.knownPages()
         try pages.withUnsafeBytes { all in
-            try snapshot.write(layout.pid, at: layout.starts[0], UnsafeRawBufferPointer(rebasing: all[0..<(40 * 4096)]))
-            try snapshot.write(layout.pid, at: layout.starts[1], UnsafeRawBufferPointer(rebasing: all[(40 * 4096)...]))
+            try KSMSnapshot.write(UnsafeRawBufferPointer(rebasing: all[0..<(40 * 4096)]), to: layout.pid, at: layout.starts[0], in: snapshot.kernel)
+            try KSMSnapshot.write(UnsafeRawBufferPointer(rebasing: all[(40 * 4096)...]), to: layout.pid, at: layout.starts[1], in: snapshot.kernel)
         }
         let c = snapshot.converge(maxFullScans: 50, stableScans: 2)
         #expect(c.converged)

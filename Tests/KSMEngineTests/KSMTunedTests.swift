@@ -252,7 +252,7 @@ import Testing
         try k.runFor(seconds: 1, firstEvent: nil) { _ in nil }
         let d = try #require(k.ksmtunedLastDecision)
         #expect(d.refused.map(\.knob) == ["pages_to_scan"] && d.refused.first?.errno == .EINVAL)
-        #expect(k.ksmKnobs.run == 1 && k.ksmKnobs.sleepMillisecs == 46603 && k.ksmKnobs.pagesToScan == 500)
+        #expect(k.ksmKnobs.run == 1 && k.ksmKnobs.sleepMillisecs == Script(total: 3600).sleep && k.ksmKnobs.pagesToScan == 500)
     }
 
     // MARK: Scenarios
@@ -275,7 +275,7 @@ import Testing
         let before = try #require(reports.first?.knobs)
         #expect(before.run == 0 && reports[0].ksm.pagesScanned == 0)
         let started = try #require(reports[1].knobs)
-        #expect(started.run == 1 && started.pagesToScan == 300 && started.sleepMillisecs == 2560)
+        #expect(started.run == 1 && started.pagesToScan == 300 && started.sleepMillisecs == Script(total: 64 * 1024).sleep)
         let last = try #require(reports.last)
         #expect(last.ksm.pagesSharing == reference[0].ksm.pagesSharing && last.ksm.pagesSharing > 7000)
         #expect(last.ksm.pagesShared == reference[0].ksm.pagesShared)

@@ -12,7 +12,7 @@ public enum CoreZeroFilledPages: String, Sendable, CaseIterable {
 }
 
 extension ProcessImage {
-    /// The plan of the process in an ELF core file: each dumped `PT_LOAD` segment a VMA, judged by
+    /// The plan of the process in an ELF core file: each `PT_LOAD` segment a VMA (its dumped pages the ones read), judged by
     /// the rules from what the file says of it, and in each eligible one the pages ksmd would scan.
     ///
     /// A core file does not record which pages were present, nor the VMA's flags; docs/estimate.md

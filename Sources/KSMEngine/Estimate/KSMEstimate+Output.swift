@@ -156,7 +156,7 @@ extension KSMEstimate {
                     + "each mapping counts as a page, so the saving may be overestimated")
         }
         let vanished = sum(\.vanishedPages)
-        if vanished > 0 { notes.append("\(vanished) pages vanished while being read (unmapped meanwhile) and are not counted") }
+        if vanished > 0 { notes.append("\(vanished) pages could not be read (gone from a live process, unreadable when captured, or not dumped) and are not counted") }
         return notes + sourceNotes
     }
 

@@ -67,12 +67,6 @@ final class KSMSnapshot {
         return Layout(pid: pid, starts: starts)
     }
 
-    /// Writes `bytes` (whole pages) at page `at` of `pid`.
-    /// - Complexity: O(pages × 4 KiB).
-    func write(_ pid: ProcessID, at: Int, _ bytes: UnsafeRawBufferPointer) throws(EstimateError) {
-        try Self.write(bytes, to: pid, at: at, in: kernel)
-    }
-
     /// Writes `bytes` (whole pages) at page `at` of `pid` in `kernel`.
     /// - Complexity: O(pages × 4 KiB).
     static func write(_ bytes: UnsafeRawBufferPointer, to pid: ProcessID, at: Int, in kernel: SimulatedKernel)

@@ -83,7 +83,8 @@ extension ProcessImage {
                         zeroFilled += KSMEstimator.zeroFilledPages(bytes)
                         try KSMSnapshot.write(bytes, to: pid, at: at, in: kernel)
                     }
-                    // A page that cannot be read is gone (unmapped meanwhile): leave its slot empty.
+                    // A page that cannot be read (gone from a live process, unreadable when captured, not
+                    // dumped) leaves its slot empty.
                     let step = got == n ? n : got + 1
                     vanished += step - got
                     at += step

@@ -80,12 +80,13 @@ extension SimulatedKernel {
         func refused(_ errno: Errno = .EINVAL, _ text: String = allowed) -> KnobError {
             KnobError(knob: name, value: value.sysfsText, allowed: text, errno: errno)
         }
+        // KSMKnobs.check accepted the value: only unwrapping is left.
         if name == "advisor_mode" {
-            guard case .word(let w) = value, KSMKnobs.advisorModes.contains(w) else { throw refused() }
+            guard case .word(let w) = value else { throw refused() }
             setAdvisor(w == "scan-time")
             return
         }
-        guard let v = value.integer, let range = KSMKnobs.ranges[name], range.contains(v) else { throw refused() }
+        guard let v = value.integer else { throw refused() }
         /// Whether a knob that needs an empty stable tree may change (`ksm_pages_shared` 0 and
         /// `remove_all_stable_nodes()` done).
         func stableTreeEmptied() -> Bool { ksm.pagesShared == 0 && removeAllStableNodes() }
@@ -155,9 +156,7 @@ extension SimulatedKernel {
         let unmerges = knobs.run == 2 && old.run != 2
         for ((name, text), (_, oldText)) in zip(new, old.sysfs) {
             guard let allowed = KSMKnobs.allowed(name) else { continue }
-            if let range = KSMKnobs.ranges[name], let v = Int(text), !range.contains(v) {
-                throw KnobError(knob: name, value: text, allowed: allowed, errno: .EINVAL)
-            }
+            try KSMKnobs.check(name, Int(text).map(KnobValue.int) ?? .word(text))
             if (name == "max_page_sharing" || name == "merge_across_nodes") && text != oldText && !unmerges
                 && ksm.pagesShared != 0
             {
@@ -178,13 +177,20 @@ extension SimulatedKernel {
                 }
             }
         }
-        // The writes, in an order the kernel accepts; each was checked above.
+        // The writes, in an order the kernel accepts; each was checked above. The two that need an
+        // empty stable tree go first (after run=2), so that if one is still refused (a stable node
+        // whose page is mapped) nothing else has been written.
         var writes: [(String, KnobValue)] = []
         if unmerges { writes.append(("run", .int(2))) }
+        for name in ["max_page_sharing", "merge_across_nodes"] {
+            if let i = new.firstIndex(where: { $0.0 == name }), new[i].1 != old.sysfs[i].1 {
+                writes.append((name, .int(Int(new[i].1) ?? 0)))
+            }
+        }
         if old.advisorScanTime && !knobs.advisorScanTime { writes.append(("advisor_mode", .word("none"))) }
         for ((name, text), (_, oldText)) in zip(new, old.sysfs) where text != oldText || name == "pages_to_scan" {
             switch name {
-            case "run", "advisor_mode": continue
+            case "run", "advisor_mode", "max_page_sharing", "merge_across_nodes": continue
             case "pages_to_scan" where knobs.advisorScanTime: continue
             case "pages_to_scan": writes.append((name, .int(knobs.pagesToScan)))
             default: writes.append((name, Int(text).map(KnobValue.int) ?? .word(text)))

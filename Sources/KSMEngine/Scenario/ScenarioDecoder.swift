@@ -130,13 +130,19 @@ extension Scenario {
 
 /// The KSM knobs a scenario may set, by sysfs name, with their value types.
 enum KnobNames {
-    static let booleans = ["use_zero_pages", "smart_scan", "merge_across_nodes"]
+    /// The knobs the kernel reads as 0 or 1, which a scenario writes as booleans.
+    static let booleans = KSMKnobs.names.filter { KSMKnobs.ranges[$0] == 0...1 }
     static let integers = KSMKnobs.names.filter { !booleans.contains($0) && $0 != "advisor_mode" }
 
     static func setting(_ name: String, _ value: JSON, where step: (Int, String)?) throws(ScenarioError) -> KnobSetting {
         let v = KnobValue(value)
-        do { try check(name, v) } catch { throw ScenarioError(step: step?.0, op: step?.1, error.message) }
-        return KnobSetting(name: name, value: v!)
+        do throws(ScenarioError) {
+            try check(name, v)
+            guard let v else { throw ScenarioError("knob \(name) has a value of no knob's type") }
+            return KnobSetting(name: name, value: v)
+        } catch {
+            throw ScenarioError(step: step?.0, op: step?.1, error.message)
+        }
     }
 
     /// The knob exists and `value` (`nil`: a JSON value of no knob's type) has its type.

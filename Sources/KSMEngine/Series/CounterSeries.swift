@@ -94,6 +94,12 @@ extension CounterSeries {
     /// observation of the run, not a promise: a later write, or smart_scan, which skips a page that
     /// has not merged for up to 8 full scans, can still change the counters.
     public enum Convergence: Hashable, Sendable {
+        /// When the merge counters reached the values they kept to the end, or `nil` when they did
+        /// not converge.
+        public var atSeconds: Double? {
+            if case .converged(let t) = self { return t }
+            return nil
+        }
         /// ksmd completed no full scan: there is nothing to judge.
         case noFullScan
         /// ksmd completed one full scan and the merge counters did not change: too few to tell.
@@ -133,10 +139,7 @@ extension CounterSeries {
 
     /// When the merge counters reached the values they kept to the end (``Convergence``), or `nil`
     /// when the series has not converged.
-    public var convergedAtSeconds: Double? {
-        if case .converged(let t) = convergence { return t }
-        return nil
-    }
+    public var convergedAtSeconds: Double? { convergence.atSeconds }
 
     /// The pages the run saves at its end: `pages_sharing + ksm_zero_pages`, the mappings of KSM
     /// pages beyond the first and the empty pages mapped to the zero page. (`general_profit` takes

@@ -34,10 +34,7 @@ public struct RunSummary: Hashable, Sendable {
 
     /// Simulated seconds until the merge counters converged, or `nil`
     /// (``CounterSeries/convergedAtSeconds``).
-    public var convergedAtSeconds: Double? {
-        if case .converged(let t) = convergence { return t }
-        return nil
-    }
+    public var convergedAtSeconds: Double? { convergence.atSeconds }
 
     /// ksmd's CPU time over the run's simulated time (0 for a run of no time).
     public var ksmdCPUShare: Double { simulatedSeconds > 0 ? ksmdCPUSeconds / simulatedSeconds : 0 }
