@@ -45,6 +45,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write the JSON to this file (the table still goes to stdout).")
     var jsonFile: String?
 
+    @OptionGroup var memoryBudget: MemoryBudgetOption
+
     func validate() throws {
         try requireOption("--pages", pages, in: 1...(1 << 26))
         guard duplicateRatio >= 0 && duplicateRatio < 1 else {
@@ -56,6 +58,16 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        // Before anything is allocated: the workload must fit the budget.
+        let need = MemoryBudget.bytes(forPages: pages)
+        if need > memoryBudget.bytes() {
+            printError(
+                "bench: \(pages) pages need about \(MemoryBudget.readable(need)) (\(MemoryBudget.readable(pages * PageStore.pageSize)) "
+                    + "of page contents, \(MemoryBudget.readable(need - pages * PageStore.pageSize)) of bookkeeping), more than the "
+                    + "memory budget of \(MemoryBudget.readable(memoryBudget.bytes())) (--memory-budget-mib; by default three "
+                    + "quarters of the memory available)")
+            throw Exit.dataError  // as run ends on ENOMEM
+        }
         if kernel {
             do {
                 try HostKernelBenchmark.checkHost()

@@ -29,6 +29,8 @@ struct Compare: ParsableCommand {
     )
     var summary = false
 
+    @OptionGroup var memoryBudget: MemoryBudgetOption
+
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
         guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
@@ -43,7 +45,8 @@ struct Compare: ParsableCommand {
         for r in ruleSets {
             var s = scenario
             s.rules = r
-            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r), file: file)))
+            runs.append(
+                (r, try runScenario(s, on: SimulatorBackend(rules: r, memoryBudgetPages: memoryBudget.pages()), file: file)))
         }
         if json {
             let out = JSON.object([

@@ -48,8 +48,7 @@ struct Estimate: ParsableCommand {
     @Option(help: "Only look at this address range, as START-END in hex (e.g. 0x100000000000-0x110000000000).")
     var range: String?
 
-    @Option(parsing: .unconditional, help: "The most memory the snapshot may take, in MiB (default: half of physical memory).")
-    var memoryBudgetMib: Int?
+    @OptionGroup var memoryBudget: MemoryBudgetOption
 
     func validate() throws {
         let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil, trace != nil].filter { $0 }.count
@@ -69,12 +68,11 @@ struct Estimate: ParsableCommand {
         guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
         guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
         if let range, Self.parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
-        if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
         var options = KSMEstimator.Options(rules: try loadRuleSet(rules), range: range.flatMap(Self.parseRange))
-        if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
+        options.memoryBudgetPages = memoryBudget.pages()
         let estimate: KSMEstimate
         do {
             let estimator = KSMEstimator(options: options)

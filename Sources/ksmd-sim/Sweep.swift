@@ -47,10 +47,7 @@ struct SweepRun: ParsableCommand {
     @Option(help: "K/N: run only the points whose index is K-1 modulo N (for batch systems; join with `sweep merge`).")
     var shard: String?
 
-    @Option(
-        parsing: .unconditional,
-        help: "The most memory one point's simulated pages may take, in MiB (default: half of physical memory / jobs).")
-    var memoryBudgetMib: Int?
+    @OptionGroup var memoryBudget: MemoryBudgetOption
 
     @Option(help: ArgumentHelp(visibility: .private))
     var point: Int?
@@ -58,7 +55,6 @@ struct SweepRun: ParsableCommand {
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv exclude each other") }
         if let jobs { try requireOption("--jobs", jobs, in: 1...1024) }
-        if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
         if let r = rules {
             let items = r.split(separator: ",", omittingEmptySubsequences: false)
             guard items.allSatisfy({ !$0.isEmpty }) else {
@@ -85,7 +81,7 @@ struct SweepRun: ParsableCommand {
             throw Exit.usage
         }
         let jobs = self.jobs ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let budgetPages = memoryBudgetMib.map { $0 * 256 } ?? max(1, SimulatedKernel.defaultMemoryBudgetPages / jobs)
+        let budgetPages = memoryBudget.pages(share: jobs)  // the default is shared by the jobs
 
         if let index = point {
             // One point, in a process of its own: the summary on stdout, or one error line.
@@ -110,7 +106,7 @@ struct SweepRun: ParsableCommand {
             indices = try grid.shard(k, of: n)
         }
         var arguments = [file] + settings.flatMap { ["--set", $0] } + (rules.map { ["--rules", $0] } ?? [])
-        arguments += ["--memory-budget-mib", "\(max(1, budgetPages / 256))"]
+        arguments += ["--memory-budget-mib", "\(max(1, memoryBudget.bytes(share: jobs) >> 20))"]
         let outcomes = try PointRunner.run(indices, jobs: jobs, arguments: arguments)
         let result: SweepResult
         do {

@@ -11,7 +11,8 @@ extension SimulatedKernel {
     /// copied first. `pages` 0 writes nothing and succeeds.
     /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EFAULT`` (`pages` below 0: `write(2)`
     ///   refuses a count above `SSIZE_MAX` with EFAULT, measured on Linux 6.18); ``Errno/ENOMEM``
-    ///   (the pages could exceed ``memoryBudgetPages``); all before anything is written. Then
+    ///   (the pages could exceed ``memoryBudgetPages``, or the pages this machine's physical memory
+    ///   holds at ``MemoryBudget/bytesPerPage`` each); all before anything is written. Then
     ///   ``Errno/EIO`` (forced) or ``Errno/EFAULT`` at the first page that cannot be written.
     /// - Complexity: O(pages × (log VMAs + 4 KiB)).
     public func write(
@@ -22,7 +23,8 @@ extension SimulatedKernel {
         guard pages >= 0 else { throw .EFAULT }
         let failure: Errno = forced ? .EIO : .EFAULT
         // Refused before allocating: every page written might need a new one.
-        if pages > memoryBudgetPages - store.livePages { throw .ENOMEM }
+        // A budget set above what the machine holds cannot let a write run into the OOM killer.
+        if pages > min(memoryBudgetPages, MemoryBudget.physicalPages) - store.livePages { throw .ENOMEM }
         store.noteWrite()
         for n in 0..<pages {
             let page = at + n

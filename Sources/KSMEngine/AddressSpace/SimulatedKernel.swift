@@ -55,16 +55,13 @@ public final class SimulatedKernel {
     /// `vm.max_map_count`.
     @exclusivity(unchecked) public var maxMapCount = 65530
     /// The most pages the simulator may hold in memory; writes that could exceed it are refused
-    /// before anything is allocated. Defaults to half of this machine's physical memory.
+    /// before anything is allocated. Defaults to ``defaultMemoryBudgetPages``.
     @exclusivity(unchecked) public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
 
-    /// Half of the physical memory, in pages.
-    public static var defaultMemoryBudgetPages: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let size = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, size > 0 else { return 1 << 20 }
-        return max(1, pages * size / 2 / PageStore.pageSize)
-    }
+    /// The pages ``MemoryBudget/defaultBytes`` holds (three quarters of the memory this machine had
+    /// available when first asked, at ``MemoryBudget/bytesPerPage`` a page); read once.
+    public static var defaultMemoryBudgetPages: Int { defaultBudget }
+    private static let defaultBudget = MemoryBudget.pages(forBytes: MemoryBudget.defaultBytes)
 
     /// Pages of memory the simulator holds now (process pages, page caches, KSM pages).
     public var residentPages: Int { store.livePages }

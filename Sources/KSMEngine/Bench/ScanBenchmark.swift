@@ -165,12 +165,9 @@ public struct ScanBenchmark: Sendable {
 
     /// `VmHWM` of /proc/self/status, in bytes.
     static func peakResidentBytes() -> Int {
+        // "VmHWM:\t12741500 kB": a tab after the colon, then spaces as the number needs them.
         guard case .success(let text) = ProcFiles.read("/proc/self/status") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-            return kb * 1024
-        }
-        return 0
+        return (ProcFiles.kibibytes(of: "VmHWM", in: text) ?? 0) * 1024
     }
 }
 

@@ -125,9 +125,10 @@ public struct KSMEstimator: Sendable {
         if total > options.memoryBudgetPages {
             throw EstimateError(
                 .tooLarge,
-                "the \(total) present anonymous pages of eligible VMAs (\(KSMEstimate.readableSize(total * 4096))) exceed the "
-                    + "simulator's memory budget of \(options.memoryBudgetPages) pages "
-                    + "(\(KSMEstimate.readableSize(options.memoryBudgetPages * 4096)))")
+                "the \(total) present anonymous pages of eligible VMAs (\(KSMEstimate.readableSize(total * 4096))) would "
+                    + "need \(MemoryBudget.readable(MemoryBudget.bytes(forPages: total))) in the simulator, more than its memory "
+                    + "budget of \(options.memoryBudgetPages) pages "
+                    + "(\(MemoryBudget.readable(MemoryBudget.bytes(forPages: options.memoryBudgetPages))); --memory-budget-mib)")
         }
 
         // Second pass: the pages' bytes into the snapshot.

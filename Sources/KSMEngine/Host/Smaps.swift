@@ -39,6 +39,16 @@ enum ProcFiles {
         return Int(text.split(whereSeparator: { $0.isWhitespace }).first ?? "")
     }
 
+    /// The value of a `Name:   12741500 kB` line (`/proc/meminfo`, `/proc/PID/status`), in KiB; the
+    /// separator may be spaces or a tab.
+    static func kibibytes(of name: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, fields[0] == name + ":" { return Int(fields[1]) }
+        }
+        return nil
+    }
+
     /// Parses the VMA header line `start-end perms offset dev inode [name]`.
     static func header(_ line: Substring) -> HostVMA? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)

@@ -13,7 +13,7 @@ public final class SimulatorBackend: ScenarioBackend {
     /// - Parameters:
     ///   - rules: The eligibility rule set.
     ///   - memoryBudgetPages: The most pages the simulator may hold (``SimulatedKernel/memoryBudgetPages``);
-    ///     `nil` keeps the default, half of the machine's memory.
+    ///     `nil` keeps the default (``SimulatedKernel/defaultMemoryBudgetPages``).
     public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
         kernel = SimulatedKernel(rules: rules)
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
@@ -131,7 +131,11 @@ public final class SimulatorBackend: ScenarioBackend {
         let room = kernel.memoryBudgetPages - kernel.residentPages
         guard pages <= room else {
             throw ScenarioError(
-                "\(what) could need \(pages / 256) MiB, more than the simulator's memory budget allows (\(max(room, 0) / 256) MiB left of \(kernel.memoryBudgetPages / 256) MiB; ksmd-sim --memory-budget-mib raises it)"
+                "\(what) could need \(MemoryBudget.readable(MemoryBudget.bytes(forPages: pages))) "
+                    + "(\(MemoryBudget.bytesPerPage) bytes a page with its bookkeeping), more than the simulator's memory "
+                    + "budget allows (\(MemoryBudget.readable(MemoryBudget.bytes(forPages: max(room, 0)))) left of "
+                    + "\(MemoryBudget.readable(MemoryBudget.bytes(forPages: kernel.memoryBudgetPages)))); "
+                    + "ksmd-sim --memory-budget-mib raises it, up to this machine's physical memory"
             )
         }
     }

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How much of this machine's memory a simulation may take, checked before anything is allocated.
+///
+/// A budget is memory in bytes; the simulator turns it into the pages it may hold
+/// (``SimulatedKernel/memoryBudgetPages``) at ``bytesPerPage`` each: a page's 4 KiB of contents and
+/// an allowance for what the engine keeps beside them. The default is three quarters of the memory
+/// the machine has available when the program starts (`MemAvailable`), so that a run which fits
+/// its budget is not ended by the kernel's OOM killer; a budget above the machine's physical memory
+/// is refused at once (``check(bytes:)``), since it could only end that way.
+public enum MemoryBudget {
+    /// Memory one simulated page may take, all in: its 4 KiB of contents, its frame's reference
+    /// count and KSM state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's
+    /// bookkeeping (rmap item, stable-tree share, indexes: at most 97.3 bytes a page as `bench`
+    /// measures it at a duplicate ratio of 0.5), rounded up to leave room for arrays growing by
+    /// doubling: 4,096 + 256 bytes.
+    public static let bytesPerPage = PageStore.pageSize + 256
+
+    /// This machine's physical memory in bytes (`MemTotal`), or `nil` when it cannot be read.
+    public static var physicalBytes: Int? {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return nil }
+        return pages.multipliedReportingOverflow(by: size).overflow ? nil : pages * size
+    }
+
+    /// The pages ``physicalBytes`` holds at ``bytesPerPage`` each (read once): no write may take the
+    /// simulator past it, whatever its budget.
+    public static let physicalPages = pages(forBytes: physicalBytes ?? .max)
+
+    /// Memory available to new allocations without swapping (`MemAvailable` of `/proc/meminfo`), in
+    /// bytes; where that cannot be read, the free physical memory (`_SC_AVPHYS_PAGES`).
+    public static var availableBytes: Int? {
+        if case .success(let text) = ProcFiles.read("/proc/meminfo"),
+            let kb = ProcFiles.kibibytes(of: "MemAvailable", in: text)
+        {
+            return kb * 1024
+        }
+        let pages = sysconf(Int32(_SC_AVPHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return nil }
+        return pages * size
+    }
+
+    /// The default budget in bytes: three quarters of ``availableBytes`` (1 GiB where memory
+    /// cannot be read).
+    public static var defaultBytes: Int { (availableBytes ?? (4 << 30)) / 4 * 3 }
+
+    /// The pages a budget of `bytes` holds, at ``bytesPerPage`` each (at least 1).
+    public static func pages(forBytes bytes: Int) -> Int { max(1, bytes / bytesPerPage) }
+
+    /// The bytes `pages` simulated pages may take, all in (saturating).
+    public static func bytes(forPages pages: Int) -> Int {
+        let (b, overflow) = max(pages, 0).multipliedReportingOverflow(by: bytesPerPage)
+        return overflow ? .max : b
+    }
+
+    /// Refuses a budget this machine cannot honour.
+    /// - Throws: ``MemoryBudgetError`` for a budget below one page or above ``physicalBytes``.
+    public static func check(bytes: Int) throws(MemoryBudgetError) {
+        guard bytes >= bytesPerPage else { throw MemoryBudgetError(requestedBytes: bytes, physicalBytes: physicalBytes) }
+        if let physical = physicalBytes, bytes > physical {
+            throw MemoryBudgetError(requestedBytes: bytes, physicalBytes: physical)
+        }
+    }
+
+    /// A size for people: "1.5 GiB", "640 MiB", "12 KiB".
+    public static func readable(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        let rounded = value >= 100 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
+        return "\(rounded.hasSuffix(".0") ? String(rounded.dropLast(2)) : rounded) \(units[unit])"
+    }
+}
+
+/// A memory budget this machine cannot honour: below one page, or above its physical memory.
+public struct MemoryBudgetError: Error, Equatable, CustomStringConvertible {
+    /// The budget asked for, in bytes.
+    public var requestedBytes: Int
+    /// This machine's physical memory in bytes, if it could be read.
+    public var physicalBytes: Int?
+
+    /// One line: what was asked, and why it cannot be had.
+    public var description: String {
+        if requestedBytes < MemoryBudget.bytesPerPage {
+            return "a memory budget of \(MemoryBudget.readable(requestedBytes)) holds no page "
+                + "(one takes \(MemoryBudget.bytesPerPage) bytes with its bookkeeping)"
+        }
+        return "a memory budget of \(MemoryBudget.readable(requestedBytes)) is more than this machine's "
+            + "physical memory (\(MemoryBudget.readable(physicalBytes ?? 0))): the run could only end in the OOM killer"
+    }
+}
