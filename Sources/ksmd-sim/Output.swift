@@ -8,13 +8,13 @@ import KSMEngine
 func writeFile(_ path: String, _ text: String) throws {
     guard let f = fopen(path, "wb") else {
         printError("cannot write \(path): \(String(cString: strerror(errno)))")
-        throw errno == EACCES ? Exit.noPermission : Exit.dataError
+        throw errno == EACCES ? Exit.noPermission : Exit.cannotCreate
     }
     var t = text
     let ok = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
     if fclose(f) != 0 || !ok {
         printError("cannot write \(path): \(String(cString: strerror(errno)))")
-        throw Exit.dataError
+        throw Exit.cannotCreate
     }
 }
 

@@ -224,6 +224,16 @@ struct CLITests {
         // scan): "0.0–0.0 s" before.
         #expect(text.contains("full scans 0–3, simulated time 0–0.0401 s"), "\(text.prefix(2000))")
     }
+
+    /// An output file that cannot be created is EX_CANTCREAT (73), as for `capture`, not a data
+    /// error: the scenario was fine.
+    @Test(arguments: ["--csv", "--plot"])
+    func anOutputThatCannotBeCreatedExits73(option: String) throws {
+        let r = try Self.ksmdSim(["run", Self.example("selftest-merge.json"), option, "/nonexistent-dir/out"])
+        #expect(r.status == 73)
+        #expect(r.stderrLines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("cannot write /nonexistent-dir/out: No such file or directory"), "\(r.stderr)")
+    }
 }
 
 /// `ksmd-sim kernel` before it takes over the host's KSM: the warning, the wait for another run's
