@@ -300,17 +300,7 @@ public final class ELFCoreFile {
 
     private func readFully(into buffer: UnsafeMutableRawPointer?, count: Int, at offset: UInt64) -> (bytes: Int, errno: Int32) {
         guard let buffer else { return (0, 0) }
-        var done = 0
-        while done < count {
-            let r = pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
-            if r < 0 {
-                if errno == EINTR { continue }
-                return (done, errno)
-            }
-            if r == 0 { break }
-            done += r
-        }
-        return (done, 0)
+        return FileIO.preadFully(fd, buffer, count: count, at: offset)
     }
 
     /// Reads `count` dumped pages of `segment` (one of ``segments``) from its page `page` into

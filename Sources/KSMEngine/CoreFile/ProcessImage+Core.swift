@@ -160,13 +160,8 @@ struct MappedFileReader {
         }
         let (offset, overflow) = file.fileOffset.addingReportingOverflow(address - file.start)
         guard !overflow, offset <= UInt64(Int64.max - 4096), let base = scratch.baseAddress else { return .different }
-        var done = 0
-        while done < 4096 {
-            let r = pread(fd, base + done, 4096 - done, off_t(offset) + off_t(done))
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { break }
-            done += r
-        }
+        // A failed read compares what it read, the rest as zeros (the file's bytes are gone).
+        let done = FileIO.preadFully(fd, base, count: 4096, at: offset).bytes
         if done < 4096 { (base + done).initializeMemory(as: UInt8.self, repeating: 0, count: 4096 - done) }
         return memcmp(base, page.baseAddress!, 4096) == 0 ? .equal : .different
     }

@@ -69,32 +69,17 @@ final class ProcPageReader {
     ) throws(E) -> (pages: Int, result: R) {
         precondition(count > 0 && count <= Self.maxPagesPerRead, "1 to \(Self.maxPagesPerRead) pages per read")
         let bytes = count * Self.pageBytes
-        var done = 0
-        let base = Int64(bitPattern: first * UInt64(Self.pageBytes))
-        while done < bytes && base >= 0 {
-            let r = pread(memFD, buffer + done, bytes - done, off_t(base + Int64(done)))
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { break }
-            done += r
-        }
+        // A page gone (EIO, or the end) ends the read: the pages before it are used.
+        let (address, overflow) = first.multipliedReportingOverflow(by: UInt64(Self.pageBytes))
+        let done = overflow ? 0 : FileIO.preadFully(memFD, buffer, count: bytes, at: address).bytes
         let pages = done / Self.pageBytes
         return (pages, try body(UnsafeRawBufferPointer(start: buffer, count: pages * Self.pageBytes)))
     }
 
     /// `pread` until `bytes` bytes or the end of the file; the number read.
     private func readFully(_ fd: Int32, _ path: String, bytes: Int, at offset: UInt64) throws(EstimateError) -> Int {
-        var done = 0
-        let base = Int64(bitPattern: offset)
-        guard base >= 0 else { return 0 }
-        while done < bytes {
-            let r = pread(fd, buffer + done, bytes - done, off_t(base + Int64(done)))
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw EstimateError.system("read", path, errno: errno, pid: pid)
-            }
-            if r == 0 { break }
-            done += r
-        }
-        return done
+        let got = FileIO.preadFully(fd, buffer, count: bytes, at: offset)
+        if got.errno != 0 { throw EstimateError.system("read", path, errno: got.errno, pid: pid) }
+        return got.bytes
     }
 }

@@ -122,16 +122,12 @@ struct SnapshotLoader {
     /// `n` bytes at `position` (the caller checked that the file has them).
     private func read(_ n: Int, at position: Int) throws(SnapshotError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: n)
-        var done = 0
-        while done < n {
-            let r = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, n - done, off_t(position + done)) }
-            if r < 0 && errno == EINTR { continue }
-            if r < 0 {
-                throw SnapshotError(.cannotRead, "\(EstimateError.errnoName(errno)) (\(String(cString: strerror(errno))))")
-            }
-            if r == 0 { throw SnapshotError(.truncated, "truncated: the file shrank while being read") }
-            done += r
+        guard n > 0 else { return bytes }
+        let got = bytes.withUnsafeMutableBytes { FileIO.preadFully(fd, $0.baseAddress!, count: n, at: UInt64(position)) }
+        if got.errno != 0 {
+            throw SnapshotError(.cannotRead, "\(EstimateError.errnoName(got.errno)) (\(String(cString: strerror(got.errno))))")
         }
+        if got.bytes < n { throw SnapshotError(.truncated, "truncated: the file shrank while being read") }
         return bytes
     }
 

@@ -25,15 +25,11 @@ extension SnapshotFile {
         defer { close(fd) }
         // The buffer is the file's size, which the file has: nothing larger is allocated from it.
         var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < bytes.count {
-            let r = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
-            if r < 0 && errno == EINTR { continue }
-            if r < 0 { throw SnapshotError.file("read", path, errno: errno, writing: false) }
-            if r == 0 { break }  // the file shrank: what was read is parsed
-            done += r
-        }
-        return try SnapshotFile(trace: bytes[..<done], name: path)
+        guard size > 0 else { return try SnapshotFile(trace: bytes, name: path) }
+        let got = bytes.withUnsafeMutableBytes { FileIO.preadFully(fd, $0.baseAddress!, count: size, at: 0) }
+        if got.errno != 0 { throw SnapshotError.file("read", path, errno: got.errno, writing: false) }
+        // A file that shrank meanwhile: what was read is parsed.
+        return try SnapshotFile(trace: bytes[..<got.bytes], name: path)
     }
 
     /// Parses a plain-text page-hash trace (docs/trace-format.md) held in `text` as a hashes-only
