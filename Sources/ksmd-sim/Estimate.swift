@@ -51,6 +51,8 @@ struct Estimate: ParsableCommand {
     @Option(parsing: .unconditional, help: "The most memory the snapshot may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
+    @OptionGroup var content: ContentOption
+
     func validate() throws {
         let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil, trace != nil].filter { $0 }.count
         guard kinds == 1 else {
@@ -74,7 +76,11 @@ struct Estimate: ParsableCommand {
 
     func run() throws {
         var options = KSMEstimator.Options(rules: try loadRuleSet(rules), range: range.flatMap(Self.parseRange))
-        if let m = memoryBudgetMib { options.memoryBudgetPages = m * 256 }
+        options.content = content.content
+        options.memoryBudgetPages =
+            content.budgetPages(mib: memoryBudgetMib)
+            ?? SimulatedKernel.budgetPages(
+                bytes: SimulatedKernel.defaultMemoryBudgetPages * 4096, content: content.content)
         let estimate: KSMEstimate
         do {
             let estimator = KSMEstimator(options: options)

@@ -35,13 +35,16 @@ struct Run: ParsableCommand {
         parsing: .unconditional, help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
+    @OptionGroup var content: ContentOption
+
     func validate() throws {
         if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
         let scenario = try loadScenario(file)
-        let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
+        let backend = SimulatorBackend(
+            rules: scenario.rules, memoryBudgetPages: content.budgetPages(mib: memoryBudgetMib), content: content.content)
         let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {

@@ -55,8 +55,21 @@ public final class SimulatedKernel {
     /// `vm.max_map_count`.
     @exclusivity(unchecked) public var maxMapCount = 65530
     /// The most pages the simulator may hold in memory; writes that could exceed it are refused
-    /// before anything is allocated. Defaults to half of this machine's physical memory.
-    @exclusivity(unchecked) public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
+    /// before anything is allocated. Defaults to half of this machine's physical memory, at 4 KiB
+    /// a page, or at ``idPageBytes`` a page with content ids.
+    @exclusivity(unchecked) public var memoryBudgetPages: Int
+
+    /// How the simulated pages hold their contents, fixed at creation.
+    public var content: PageContentMode { store.content }
+
+    /// The memory a page is counted at with content ids, for memory budgets: its 8-byte id plus
+    /// room for its page-table entry, rmap item and share of the indexes.
+    public static let idPageBytes = 64
+
+    /// The pages `bytes` of memory hold in `content` mode: 4 KiB each, or ``idPageBytes`` with ids.
+    public static func budgetPages(bytes: Int, content: PageContentMode) -> Int {
+        max(1, bytes / (content == .ids ? idPageBytes : PageStore.pageSize))
+    }
 
     /// Half of the physical memory, in pages.
     public static var defaultMemoryBudgetPages: Int {
@@ -69,7 +82,7 @@ public final class SimulatedKernel {
     /// Pages of memory the simulator holds now (process pages, page caches, KSM pages).
     public var residentPages: Int { store.livePages }
 
-    let store = PageStore()
+    let store: PageStore
     /// ksmd's state.
     let ksm = KSMState()
     /// Address spaces ksmd knows (registered, or exiting with a slot left), by `MM.id`.
@@ -93,8 +106,19 @@ public final class SimulatedKernel {
     @exclusivity(unchecked) private var nextAnonVMA = 1
 
     /// Creates a machine with no processes, ksmd stopped and the kernel's default knobs.
-    public init(rules: EligibilityRules = .linux6_17) {
+    public convenience init(rules: EligibilityRules = .linux6_17) {
+        self.init(rules: rules, content: .bytes)
+    }
+
+    /// Creates a machine whose pages hold `content`: 4 KiB of bytes each, or a 64-bit content id
+    /// each (``PageContentMode``); no processes, ksmd stopped and the kernel's default knobs.
+    public init(rules: EligibilityRules = .linux6_17, content: PageContentMode) {
         self.rules = rules
+        store = PageStore(content: content)
+        memoryBudgetPages =
+            content == .ids
+            ? Self.defaultMemoryBudgetPages * (PageStore.pageSize / Self.idPageBytes) : Self.defaultMemoryBudgetPages
+        if content == .ids { ksm.zeroChecksum = IDPages.checksum(id: 0) }
         store.beforeFreeingKSMPage = { [unowned self] in linkStableNodes() }
     }
 
