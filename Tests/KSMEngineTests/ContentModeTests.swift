@@ -270,3 +270,39 @@ import Testing
         }
     }
 }
+
+/// `--content` on the command line.
+@Suite(.enabled(if: FuzzTests.ksmdSim != nil, "needs ksmd-sim next to the test bundle (swift build --build-tests)"))
+struct ContentOptionCLITests {
+    @Test func runAndEstimatePrintTheSameWithIDs() throws {
+        for args in [
+            ["run", "--json", CLITests.example("fork-cow.json")],
+            ["compare", CLITests.example("fleet-vmas.json"), "--rules", "linux-6.4,linux-6.17", "--summary"],
+            ["estimate", "--snapshot", CLITests.example("python3.ksmsnap"), "--json"],
+        ] {
+            let bytes = try CLITests.ksmdSim(args)
+            let ids = try CLITests.ksmdSim(args + ["--content", "ids"])
+            #expect(bytes.status == 0 && ids.status == 0, "\(args): \(bytes.stderr) \(ids.stderr)")
+            #expect(bytes.stdout == ids.stdout, "\(args)")
+        }
+    }
+
+    @Test func benchWithIDsSaysWhatItSkips() throws {
+        let r = try CLITests.ksmdSim(["bench", "--content", "ids", "--pages", "2048"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("content ids"))
+        #expect(r.stdout.contains("bare XXH3-64  not measured: content ids have no bytes to hash"))
+        #expect(r.stdout.contains("counters      as the kernel reports them"))
+    }
+
+    @Test(arguments: [
+        (["run", "x.json", "--content", "pages"], "The value 'pages' is invalid for '--content <content>'"),
+        (["bench", "--kernel", "--content", "ids"], "bench: --kernel measures pages of bytes: it goes with --content bytes"),
+    ])
+    func badContentIsOneLine(args: [String], message: String) throws {
+        let r = try CLITests.ksmdSim(args)
+        #expect(r.status == 64)
+        #expect(r.stderrLines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}
