@@ -146,7 +146,7 @@ public final class PageStore {
         max(1, (requested + contentsUnit - 1) / contentsUnit) * contentsUnit
     }
 
-    /// The address of a page's 4096 bytes; valid while the page is allocated.
+    /// The address of a page's 4096 bytes; valid while the page is allocated (bytes mode only).
     @inline(__always) func bytes(_ page: PageHandle) -> UnsafeMutableRawPointer {
         chunks[Int(page) >> Self.chunkShift] + (Int(page) & (Self.chunkPages - 1)) * Self.pageSize
     }
