@@ -14,10 +14,14 @@ struct Bench: ParsableCommand {
             kernel's ksmd runs the same workload (root; every knob is restored afterwards) and the two are \
             printed side by side with simulator/kernel ratios. With --threads T above 1, pages are hashed by T \
             threads and a single-threaded run of the same workload is measured too, for the speedup and to show \
-            that the counters are identical. docs/performance.md tells how each number is taken.
+            that the counters are identical. With --content ids, pages hold content ids instead of bytes             (no bare XXH3-64 pass, no --kernel). docs/performance.md tells how each number is taken.
             """)
 
-    @Option(parsing: .unconditional, help: "Pages in the process.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Pages in the process (up to 268435456, 1 TiB; the memory budget says what fits: about 4.3 KiB a page, 264 bytes with --content ids)."
+    )
     var pages: Int = 262_144
 
     @Option(parsing: .unconditional, help: "Fraction of pages that duplicate others (0 to 1).")
@@ -47,25 +51,37 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var memoryBudget: MemoryBudgetOption
 
+    @OptionGroup var content: ContentOption
+
     func validate() throws {
-        try requireOption("--pages", pages, in: 1...(1 << 26))
+        // The process's address window (1 TiB); what fits in memory is the budget's to say (run()).
+        try requireOption("--pages", pages, in: 1...SimulatedKernel.windowPages)
         guard duplicateRatio >= 0 && duplicateRatio < 1 else {
             throw ValidationError("--duplicate-ratio must be at least 0 and below 1, got \(duplicateRatio)")
         }
         try requireOption("--threads", threads, in: 1...256)
         try requireOption("--repeat", runs, in: 1...1000)
         try requireOption("--poll-sleep-us", pollSleepUs, in: 0...1_000_000)
+        if kernel && content.content == .ids {
+            throw ValidationError("--kernel measures pages of bytes: it goes with --content bytes")
+        }
     }
 
     func run() throws {
         // Before anything is allocated: the workload must fit the budget.
-        let need = MemoryBudget.bytes(forPages: pages)
+        let mode = content.content
+        let need = MemoryBudget.bytes(forPages: pages, content: mode)
         if need > memoryBudget.bytes() {
+            let contents = pages * (MemoryBudget.bytesPerPage(mode) - MemoryBudget.overheadBytesPerPage)
+            let asIDs = MemoryBudget.bytes(forPages: pages, content: .ids)
+            let suggestion =
+                mode == .bytes && asIDs <= memoryBudget.bytes()
+                ? "; with --content ids they would need \(MemoryBudget.readable(asIDs))" : ""
             printError(
-                "bench: \(pages) pages need about \(MemoryBudget.readable(need)) (\(MemoryBudget.readable(pages * PageStore.pageSize)) "
-                    + "of page contents, \(MemoryBudget.readable(need - pages * PageStore.pageSize)) of bookkeeping), more than the "
+                "bench: \(pages) pages need about \(MemoryBudget.readable(need)) (\(MemoryBudget.readable(contents)) "
+                    + "of page contents, \(MemoryBudget.readable(need - contents)) of bookkeeping), more than the "
                     + "memory budget of \(MemoryBudget.readable(memoryBudget.bytes())) (--memory-budget-mib; by default three "
-                    + "quarters of the memory available)")
+                    + "quarters of the memory available)\(suggestion)")
             throw Exit.dataError  // as run ends on ENOMEM
         }
         if kernel {
@@ -89,15 +105,21 @@ struct Bench: ParsableCommand {
             progress.update(i, runs, "runs")
             BenchStatistics.resetPeakResident()  // each run's peak RSS is its own
             do {
-                simulator.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
+                simulator.append(
+                    try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads, content: content.content)
+                        .run())
                 if threads > 1 {
-                    singleThread.append(try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: 1).run())
+                    singleThread.append(
+                        try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: 1, content: content.content)
+                            .run())
                 }
             } catch {
                 progress.finish()
                 printError("bench: \(error)")
                 throw Exit.dataError
             }
+            // The bare pass hashes 4 KiB pages: none to hash with content ids.
+            if content.content == .ids { continue }
             bare.append(try BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio).run())
             if threads > 1 {
                 bareThreaded.append(try BareHashBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads).run())
@@ -117,7 +139,7 @@ struct Bench: ParsableCommand {
         progress.finish()
         let sim = try ScanBenchmark.Result.median(of: simulator)
         let single = singleThread.isEmpty ? nil : try ScanBenchmark.Result.median(of: singleThread)
-        let hash = try BareHashBenchmark.Result.median(of: bare)
+        let hash = bare.isEmpty ? nil : try BareHashBenchmark.Result.median(of: bare)
         let hashThreaded = bareThreaded.isEmpty ? nil : try BareHashBenchmark.Result.median(of: bareThreaded)
         let k = host.isEmpty ? nil : try HostKernelBenchmark.Result.median(of: host)
         let document = jsonReport(sim, single, hash, hashThreaded, k).serialized(pretty: true)
@@ -145,7 +167,7 @@ struct Bench: ParsableCommand {
 
     /// The simulator's fields as before, then the run count, the bare hash, and the kernel's.
     private func jsonReport(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result,
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result?,
         _ ht: BareHashBenchmark.Result?,
         _ k: HostKernelBenchmark.Result?
     ) -> JSON {
@@ -158,14 +180,16 @@ struct Bench: ParsableCommand {
                 ("threads_speedup", .object(speedups(s, single).map { ($0.0, r($0.1, 100)) })))
             members.append(("counters_identical_to_single_thread", .bool(single.counters == s.counters)))
         }
-        if let ht {
+        if let ht, let h {
             members.append(("bare_xxh3_64_threads_pages_per_sec", r(ht.pagesPerSecond, 1)))
             members.append(("steady_scan_over_bare_xxh3_64_threads", r(s.steadyScanPagesPerSecond / ht.pagesPerSecond, 1000)))
             // True when the threaded bare pass ran slower than the one-thread pass: a noisy floor.
             members.append(("bare_xxh3_64_threads_below_one_thread", .bool(ht.pagesPerSecond < h.pagesPerSecond)))
         }
-        members.append(("bare_xxh3_64_pages_per_sec", r(h.pagesPerSecond, 1)))
-        members.append(("steady_scan_over_bare_xxh3_64", r(s.steadyScanPagesPerSecond / h.pagesPerSecond, 1000)))
+        if let h {
+            members.append(("bare_xxh3_64_pages_per_sec", r(h.pagesPerSecond, 1)))
+            members.append(("steady_scan_over_bare_xxh3_64", r(s.steadyScanPagesPerSecond / h.pagesPerSecond, 1000)))
+        }
         if let k {
             members.append(("kernel", k.json))
             members.append(("simulator_over_kernel", .object(ratios(s, k).map { ($0.0, r($0.1, 100)) })))
@@ -184,14 +208,15 @@ struct Bench: ParsableCommand {
     }
 
     private func printText(
-        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result,
+        _ s: ScanBenchmark.Result, _ single: ScanBenchmark.Result?, _ h: BareHashBenchmark.Result?,
         _ ht: BareHashBenchmark.Result?,
         _ k: HostKernelBenchmark.Result?
     ) {
         func m(_ v: Double) -> String { "\((v / 1e4).rounded() / 100)M pages/s" }
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t + " " : t + String(repeating: " ", count: n - t.count) }
         print(
-            "pages \(s.pages), duplicate ratio \(s.duplicateRatio), \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+            "pages \(s.pages), duplicate ratio \(s.duplicateRatio), \(s.threads) thread\(s.threads == 1 ? "" : "s"), "
+                + "content \(s.content.rawValue)"
                 + (runs > 1 ? ", medians of \(runs) runs" : ""))
         let rows = [
             ("first scan", s.firstScanPagesPerSecond, k?.firstScanPagesPerSecond, k?.firstScanCPUPagesPerSecond),
@@ -223,26 +248,32 @@ struct Bench: ParsableCommand {
                     + (single.counters == s.counters
                         ? "identical to the single-threaded run's" : "DIFFER from the single-threaded run's"))
         }
-        let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
-        if let ht {
-            let shareT = (s.steadyScanPagesPerSecond / ht.pagesPerSecond * 1000).rounded() / 10
-            let one = single.map { ($0.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10 } ?? 0
-            print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) on 1 thread (the 1-thread steady scan runs at \(one)% of it)")
-            if ht.pagesPerSecond < h.pagesPerSecond {
-                // More threads hashing slower than one: the threaded floor was measured while the
-                // machine was busy, and a share of it means little.
+        if let h {
+            let share = (s.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10
+            if let ht {
+                let shareT = (s.steadyScanPagesPerSecond / ht.pagesPerSecond * 1000).rounded() / 10
+                let one = single.map { ($0.steadyScanPagesPerSecond / h.pagesPerSecond * 1000).rounded() / 10 } ?? 0
                 print(
-                    pad("", 14)
-                        + "\(m(ht.pagesPerSecond)) on \(s.threads) threads: BELOW the 1-thread pass, so this floor is noisy "
-                        + "(other load on the CPUs?); the \(s.threads)-thread steady scan's \(shareT)% of it says little")
+                    pad("bare XXH3-64", 14)
+                        + "\(m(h.pagesPerSecond)) on 1 thread (the 1-thread steady scan runs at \(one)% of it)")
+                if ht.pagesPerSecond < h.pagesPerSecond {
+                    // More threads hashing slower than one: the threaded floor was measured while the
+                    // machine was busy, and a share of it means little.
+                    print(
+                        pad("", 14)
+                            + "\(m(ht.pagesPerSecond)) on \(s.threads) threads: BELOW the 1-thread pass, so this floor is noisy "
+                            + "(other load on the CPUs?); the \(s.threads)-thread steady scan's \(shareT)% of it says little")
+                } else {
+                    print(
+                        pad("", 14)
+                            + "\(m(ht.pagesPerSecond)) on \(s.threads) threads (the \(s.threads)-thread steady scan runs at \(shareT)% of it)"
+                    )
+                }
             } else {
-                print(
-                    pad("", 14)
-                        + "\(m(ht.pagesPerSecond)) on \(s.threads) threads (the \(s.threads)-thread steady scan runs at \(shareT)% of it)"
-                )
+                print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
             }
         } else {
-            print(pad("bare XXH3-64", 14) + "\(m(h.pagesPerSecond)) (the steady scan runs at \(share)% of it)")
+            print(pad("bare XXH3-64", 14) + "not measured: content ids have no bytes to hash")
         }
         print(pad("metadata", 14) + "\((s.metadataBytesPerPage * 10).rounded() / 10) bytes per page")
         print(pad("peak RSS", 14) + "\(s.peakResidentBytes / (1 << 20)) MiB")

@@ -23,6 +23,8 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print {\"runs\":[{\"rules\":NAME,\"reports\":[...]},...]}.")
     var json = false
 
+    @OptionGroup var content: ContentOption
+
     @Flag(
         help:
             "Only the table of all processes (no per-process tables); with --json, each run's last report without its processes."
@@ -45,8 +47,9 @@ struct Compare: ParsableCommand {
         for r in ruleSets {
             var s = scenario
             s.rules = r
-            runs.append(
-                (r, try runScenario(s, on: SimulatorBackend(rules: r, memoryBudgetPages: memoryBudget.pages()), file: file)))
+            let backend = SimulatorBackend(
+                rules: r, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content)
+            runs.append((r, try runScenario(s, on: backend, file: file)))
         }
         if json {
             let out = JSON.object([

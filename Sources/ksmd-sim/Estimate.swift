@@ -50,6 +50,8 @@ struct Estimate: ParsableCommand {
 
     @OptionGroup var memoryBudget: MemoryBudgetOption
 
+    @OptionGroup var content: ContentOption
+
     func validate() throws {
         let kinds = [!pids.isEmpty, !cores.isEmpty, snapshot != nil, trace != nil].filter { $0 }.count
         guard kinds == 1 else {
@@ -72,7 +74,8 @@ struct Estimate: ParsableCommand {
 
     func run() throws {
         var options = KSMEstimator.Options(rules: try loadRuleSet(rules), range: range.flatMap(Self.parseRange))
-        options.memoryBudgetPages = memoryBudget.pages()
+        options.content = content.content
+        options.memoryBudgetPages = memoryBudget.pages(content: content.content)
         let estimate: KSMEstimate
         do {
             let estimator = KSMEstimator(options: options)

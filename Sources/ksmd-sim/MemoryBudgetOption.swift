@@ -2,7 +2,7 @@ import ArgumentParser
 import KSMEngine
 
 /// `--memory-budget-mib`, as every simulating command takes it: the most memory the simulation may
-/// take, all in (``MemoryBudget/bytesPerPage`` a page), refused at once above this machine's
+/// take, all in (``MemoryBudget/bytesPerPage(_:)`` a page), refused at once above this machine's
 /// physical memory.
 struct MemoryBudgetOption: ParsableArguments {
     @Option(
@@ -10,7 +10,7 @@ struct MemoryBudgetOption: ParsableArguments {
         help: ArgumentHelp(
             "The most memory the simulation may take, in MiB (default: three quarters of the memory available when it starts).",
             discussion:
-                "Each simulated page counts 4 KiB of contents and 256 bytes of bookkeeping; a budget above this machine's physical memory is refused."
+                "Each simulated page counts its contents (4 KiB, or 8 bytes with --content ids) and 256 bytes of bookkeeping; a budget above this machine's physical memory is refused."
         ))
     var memoryBudgetMib: Int?
 
@@ -23,6 +23,8 @@ struct MemoryBudgetOption: ParsableArguments {
     /// The budget in bytes, or the default divided among `share` simulations running at once.
     func bytes(share: Int = 1) -> Int { memoryBudgetMib.map { $0 << 20 } ?? MemoryBudget.defaultBytes / max(share, 1) }
 
-    /// The simulated pages the budget holds.
-    func pages(share: Int = 1) -> Int { MemoryBudget.pages(forBytes: bytes(share: share)) }
+    /// The simulated pages the budget holds in `content` mode.
+    func pages(content: PageContentMode = .bytes, share: Int = 1) -> Int {
+        MemoryBudget.pages(forBytes: bytes(share: share), content: content)
+    }
 }

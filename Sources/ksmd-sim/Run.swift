@@ -33,9 +33,12 @@ struct Run: ParsableCommand {
 
     @OptionGroup var memoryBudget: MemoryBudgetOption
 
+    @OptionGroup var content: ContentOption
+
     func run() throws {
         let scenario = try loadScenario(file)
-        let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudget.pages())
+        let backend = SimulatorBackend(
+            rules: scenario.rules, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content)
         let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {

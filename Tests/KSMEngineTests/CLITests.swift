@@ -100,7 +100,7 @@ struct CLITests {
     /// A negative (or zero) number gets a line saying what is wrong, not "Missing value" (a
     /// leading "-" read as a flag).
     @Test(arguments: [
-        (["bench", "--pages", "-1"], "bench: --pages must be between 1 and 67108864, got -1"),
+        (["bench", "--pages", "-1"], "bench: --pages must be between 1 and 268435456, got -1"),
         (["bench", "--threads", "-2"], "bench: --threads must be between 1 and 256, got -2"),
         (["bench", "--repeat", "-1"], "bench: --repeat must be between 1 and 1000, got -1"),
         (["bench", "--poll-sleep-us", "-1"], "bench: --poll-sleep-us must be between 0 and 1000000, got -1"),

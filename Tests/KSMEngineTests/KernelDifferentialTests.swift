@@ -3,8 +3,9 @@ import Testing
 @testable import KSMEngine
 
 /// The differential suite: every scenario of `Tests/Scenarios` and `examples`, and seeded random
-/// ones, run on the simulator and on this machine's kernel, compared report by report (global
-/// counters, every ksm_stat field, every VMA with its flags and KSM kB, content digests).
+/// ones, run on the simulator (with bytes and with content ids) and on this machine's kernel,
+/// compared report by report (global counters, every ksm_stat field, every VMA with its flags and
+/// KSM kB, content digests).
 ///
 /// Needs root and /sys/kernel/mm/ksm; elsewhere the tests are skipped with that reason. Serialized:
 /// the host backend also holds a system-wide lock on the KSM knobs.
@@ -12,13 +13,16 @@ import Testing
 struct KernelDifferentialTests {
     static let corpus = scenarioFiles(in: "Tests/Scenarios") + scenarioFiles(in: "examples")
 
-    /// Runs `scenario` on both and returns the differences.
+    /// Runs `scenario` on both, the simulator with bytes and with content ids, and returns the
+    /// differences of each from the kernel.
     static func compare(_ scenario: Scenario) throws -> [String] {
         let host = try HostKernelBackend(rules: scenario.rules)
         defer { host.shutdown() }
         let kernel = try ScenarioRunner.run(scenario, on: host)
-        let simulator = try ScenarioRunner.run(scenario, on: SimulatorBackend(rules: scenario.rules))
-        return ReportComparison.differences(simulator, kernel)
+        return try PageContentMode.allCases.flatMap { content in
+            let simulator = try ScenarioRunner.run(scenario, on: SimulatorBackend(rules: scenario.rules, content: content))
+            return ReportComparison.differences(simulator, kernel).map { "content \(content.rawValue): " + $0 }
+        }
     }
 
     @Test(arguments: corpus)

@@ -28,9 +28,9 @@ struct MemoryBudgetTests {
         #expect(throws: MemoryBudgetError(requestedBytes: physical + 1, physicalBytes: physical)) {
             try MemoryBudget.check(bytes: physical + 1)
         }
-        #expect(throws: MemoryBudgetError.self) { try MemoryBudget.check(bytes: MemoryBudget.bytesPerPage - 1) }
+        #expect(throws: MemoryBudgetError.self) { try MemoryBudget.check(bytes: MemoryBudget.bytesPerPage() - 1) }
         try MemoryBudget.check(bytes: physical)
-        try MemoryBudget.check(bytes: MemoryBudget.bytesPerPage)
+        try MemoryBudget.check(bytes: MemoryBudget.bytesPerPage())
         let error = MemoryBudgetError(requestedBytes: physical * 2, physicalBytes: physical)
         #expect(error.description.contains("more than this machine's physical memory"))
         #expect(!error.description.contains("\n"))
@@ -44,7 +44,7 @@ struct MemoryBudgetTests {
         #expect(SimulatedKernel.defaultMemoryBudgetPages >= 1)
         #expect(MemoryBudget.bytes(forPages: SimulatedKernel.defaultMemoryBudgetPages) <= physical)
         #expect(SimulatedKernel().memoryBudgetPages == SimulatedKernel.defaultMemoryBudgetPages)
-        #expect(MemoryBudget.pages(forBytes: 10 * MemoryBudget.bytesPerPage + 1) == 10)
+        #expect(MemoryBudget.pages(forBytes: 10 * MemoryBudget.bytesPerPage() + 1) == 10)
         #expect(MemoryBudget.bytes(forPages: .max) == .max)
     }
 
@@ -102,7 +102,13 @@ struct MemoryBudgetCLITests {
             r.stderr.contains(
                 "bench: 1000 pages need about 4.2 MiB (3.9 MiB of page contents, 250 KiB of bookkeeping), more than the memory budget of 1 MiB"
             ), "\(r.stderr)")
+        // 1000 × 264 bytes fit in 1 MiB: the line says so.
+        #expect(r.stderr.contains("; with --content ids they would need 258 KiB"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
+        let ids = try CLITests.ksmdSim(["bench", "--pages", "10000", "--memory-budget-mib", "1", "--content", "ids"])
+        #expect(ids.status == 65)
+        #expect(ids.stderr.contains("bench: 10000 pages need about 2.5 MiB (78.1 KiB of page contents"), "\(ids.stderr)")
+        #expect(!ids.stderr.contains("with --content ids"))
     }
 }
 
@@ -112,7 +118,7 @@ struct MemoryBudgetLibraryTests {
         let k = SimulatedKernel()
         k.memoryBudgetPages = .max
         let p = k.spawn()
-        let pages = MemoryBudget.physicalPages + 1
+        let pages = MemoryBudget.physicalPages() + 1
         try k.mmap(p, at: 1 << 22, pages: pages, prot: .readWrite, .privateAnonymous)
         #expect(throws: Errno.ENOMEM) { try k.write(p, at: 1 << 22, pages: pages) { _, _ in } }
         #expect(k.residentPages == 0)

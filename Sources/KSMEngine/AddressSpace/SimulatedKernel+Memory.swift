@@ -9,22 +9,52 @@ extension SimulatedKernel {
     /// the write there with EIO (or EFAULT), keeping the pages written before it, as the kernel's
     /// short write does. A private page shared with another mapping (after fork, or a KSM page) is
     /// copied first. `pages` 0 writes nothing and succeeds.
+    ///
+    /// With content ids (``PageContentMode/ids``) each page is filled in a scratch page and keeps
+    /// only its id: the id of the scenario fill it holds, else a 64-bit hash of its bytes (see
+    /// ``PageContentMode``).
     /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EFAULT`` (`pages` below 0: `write(2)`
     ///   refuses a count above `SSIZE_MAX` with EFAULT, measured on Linux 6.18); ``Errno/ENOMEM``
     ///   (the pages could exceed ``memoryBudgetPages``, or the pages this machine's physical memory
-    ///   holds at ``MemoryBudget/bytesPerPage`` each); all before anything is written. Then
+    ///   holds at ``MemoryBudget/bytesPerPage(_:)`` each); all before anything is written. Then
     ///   ``Errno/EIO`` (forced) or ``Errno/EFAULT`` at the first page that cannot be written.
     /// - Complexity: O(pages × (log VMAs + 4 KiB)).
     public func write(
         _ pid: ProcessID, at: Int, pages: Int, forced: Bool = true,
         fill: (Int, UnsafeMutableRawBufferPointer) -> Void
     ) throws(Errno) {
+        guard store.content == .ids else {
+            return try writePages(pid, at: at, pages: pages, forced: forced) { n, target in
+                fill(n, UnsafeMutableRawBufferPointer(start: store.bytes(target), count: PageStore.pageSize))
+            }
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: PageStore.pageSize, alignment: 16)
+        defer { scratch.deallocate() }
+        try writePages(pid, at: at, pages: pages, forced: forced) { n, target in
+            fill(n, scratch)
+            store.set(target, bytes: UnsafeRawBufferPointer(scratch))
+        }
+    }
+
+    /// Writes `pages` whole pages at `at`, the i-th the page content id `id(i)` stands for: with
+    /// ``PageContentMode/ids`` the id itself, with bytes the page's bytes (see ``PageContentMode``;
+    /// `0` is the zero page). Otherwise as ``write(_:at:pages:forced:fill:)``.
+    /// - Throws: as ``write(_:at:pages:forced:fill:)``.
+    /// - Complexity: O(pages × log VMAs) with ids; O(pages × (log VMAs + 4 KiB)) with bytes.
+    public func write(_ pid: ProcessID, at: Int, pages: Int, forced: Bool = true, ids id: (Int) -> UInt64) throws(Errno) {
+        try writePages(pid, at: at, pages: pages, forced: forced) { n, target in store.set(target, id: id(n)) }
+    }
+
+    /// The checks and copy-on-write of a write; `body(i, page)` then fills the i-th page.
+    private func writePages(
+        _ pid: ProcessID, at: Int, pages: Int, forced: Bool, body: (Int, PageHandle) -> Void
+    ) throws(Errno) {
         let mm = try mm(pid)
         guard pages >= 0 else { throw .EFAULT }
         let failure: Errno = forced ? .EIO : .EFAULT
         // Refused before allocating: every page written might need a new one.
         // A budget set above what the machine holds cannot let a write run into the OOM killer.
-        if pages > min(memoryBudgetPages, MemoryBudget.physicalPages) - store.livePages { throw .ENOMEM }
+        if pages > min(memoryBudgetPages, MemoryBudget.physicalPages(content)) - store.livePages { throw .ENOMEM }
         store.noteWrite()
         for n in 0..<pages {
             let page = at + n
@@ -39,8 +69,7 @@ extension SimulatedKernel {
             } else if !f.contains(.write) {
                 throw failure
             }
-            let target = writablePage(mm, i, page)
-            fill(n, UnsafeMutableRawBufferPointer(start: store.bytes(target), count: PageStore.pageSize))
+            body(n, writablePage(mm, i, page))
         }
     }
 
@@ -52,7 +81,7 @@ extension SimulatedKernel {
             let offset = v.pgoff + (page - v.start)
             if let h = obj.pages[offset] { return h }
             let h = store.allocate()
-            store.bytes(h).initializeMemory(as: UInt8.self, repeating: 0, count: PageStore.pageSize)
+            store.zero(h)
             obj.pages[offset] = h
             return h
         }
@@ -105,7 +134,7 @@ extension SimulatedKernel {
         guard let i = mm.index(containing: page) else { return nil }
         let h = readablePage(mm, mm.vmas[i], page)
         if h == 0 { return try Self.zeroPage.withUnsafeBytes(body) }
-        return try store.withBytes(h, body)
+        return try store.withContents(h, body)
     }
 
     static let zeroPage = [UInt8](repeating: 0, count: PageStore.pageSize)
@@ -128,7 +157,7 @@ extension SimulatedKernel {
                     continue
                 }
                 let h = readablePage(mm, v, page)
-                if h == 0 { digest.addZeroPage() } else { digest.add(UnsafeRawPointer(store.bytes(h))) }
+                if h == 0 { digest.addZeroPage() } else { digest.add(hash: store.digestHash(h)) }
                 page += 1
             }
         }
@@ -152,6 +181,8 @@ public final class ContentDigest {
 
     /// Adds a page of 4096 bytes.
     public func add(_ page: UnsafeRawPointer) { feed(cxxh_xxh3_64(page, PageStore.pageSize)) }
+    /// Adds a page by its XXH3-64.
+    func add(hash: UInt64) { feed(hash) }
     /// Adds a page that reads as zeros.
     public func addZeroPage() { feed(Self.zeroHash) }
     /// Adds `count` pages that read as zeros (none for a count below 1).

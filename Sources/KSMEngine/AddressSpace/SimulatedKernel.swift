@@ -55,18 +55,22 @@ public final class SimulatedKernel {
     /// `vm.max_map_count`.
     @exclusivity(unchecked) public var maxMapCount = 65530
     /// The most pages the simulator may hold in memory; writes that could exceed it are refused
-    /// before anything is allocated. Defaults to ``defaultMemoryBudgetPages``.
-    @exclusivity(unchecked) public var memoryBudgetPages = SimulatedKernel.defaultMemoryBudgetPages
+    /// before anything is allocated. Defaults to the pages ``MemoryBudget/defaultBytes`` holds at
+    /// ``MemoryBudget/bytesPerPage(_:)`` of its ``content`` each.
+    @exclusivity(unchecked) public var memoryBudgetPages: Int
 
-    /// The pages ``MemoryBudget/defaultBytes`` holds (three quarters of the memory this machine had
-    /// available when first asked, at ``MemoryBudget/bytesPerPage`` a page); read once.
-    public static var defaultMemoryBudgetPages: Int { defaultBudget }
-    private static let defaultBudget = MemoryBudget.pages(forBytes: MemoryBudget.defaultBytes)
+    /// How the simulated pages hold their contents, fixed at creation.
+    public var content: PageContentMode { store.content }
+
+    /// The pages ``MemoryBudget/defaultBytes`` holds in ``PageContentMode/bytes`` (three quarters of
+    /// the memory this machine had available when first asked, at ``MemoryBudget/bytesPerPage(_:)``
+    /// a page).
+    public static var defaultMemoryBudgetPages: Int { MemoryBudget.pages(forBytes: MemoryBudget.defaultBytes) }
 
     /// Pages of memory the simulator holds now (process pages, page caches, KSM pages).
     public var residentPages: Int { store.livePages }
 
-    let store = PageStore()
+    let store: PageStore
     /// ksmd's state.
     let ksm = KSMState()
     /// Address spaces ksmd knows (registered, or exiting with a slot left), by `MM.id`.
@@ -90,8 +94,17 @@ public final class SimulatedKernel {
     @exclusivity(unchecked) private var nextAnonVMA = 1
 
     /// Creates a machine with no processes, ksmd stopped and the kernel's default knobs.
-    public init(rules: EligibilityRules = .linux6_17) {
+    public convenience init(rules: EligibilityRules = .linux6_17) {
+        self.init(rules: rules, content: .bytes)
+    }
+
+    /// Creates a machine whose pages hold `content`: 4 KiB of bytes each, or a 64-bit content id
+    /// each (``PageContentMode``); no processes, ksmd stopped and the kernel's default knobs.
+    public init(rules: EligibilityRules = .linux6_17, content: PageContentMode) {
         self.rules = rules
+        store = PageStore(content: content)
+        memoryBudgetPages = MemoryBudget.pages(forBytes: MemoryBudget.defaultBytes, content: content)
+        if content == .ids { ksm.zeroChecksum = IDPages.checksum(id: 0) }
         store.beforeFreeingKSMPage = { [unowned self] in linkStableNodes() }
     }
 

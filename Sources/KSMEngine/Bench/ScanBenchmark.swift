@@ -16,6 +16,8 @@ public struct ScanBenchmark: Sendable {
     public var steadyScans: Int = 3
     /// Threads hashing pages (``SimulatedKernel/scanThreads``).
     public var threads: Int
+    /// What the simulated pages hold: bytes (the benchmark of record) or content ids.
+    public var content: PageContentMode
 
     /// Creates the benchmark of one mergeable process with `pages` pages.
     ///
@@ -24,10 +26,12 @@ public struct ScanBenchmark: Sendable {
     ///   - duplicateRatio: The fraction of pages that duplicate others; the duplicates spread round
     ///     robin over the first distinct contents.
     ///   - threads: Threads hashing pages during scans (``SimulatedKernel/scanThreads``).
-    public init(pages: Int, duplicateRatio: Double, threads: Int = 1) {
+    ///   - content: Bytes (``fill(_:page:)``) or content ids (``contentID(page:)``) per page.
+    public init(pages: Int, duplicateRatio: Double, threads: Int = 1, content: PageContentMode = .bytes) {
         self.pages = pages
         self.duplicateRatio = duplicateRatio
         self.threads = threads
+        self.content = content
     }
 
     /// One run's results.
@@ -38,6 +42,8 @@ public struct ScanBenchmark: Sendable {
         public var duplicateRatio: Double
         /// The threads that hashed pages.
         public var threads: Int
+        /// What the simulated pages held.
+        public var content: PageContentMode = .bytes
         /// Pages per second of the first full scan (checksums only; nothing merges yet).
         public var firstScanPagesPerSecond: Double
         /// Pages per second of the second full scan, in which the duplicates merge.
@@ -59,6 +65,7 @@ public struct ScanBenchmark: Sendable {
         public var json: JSON {
             .object([
                 ("pages", .int(pages)), ("duplicate_ratio", .double(duplicateRatio)), ("threads", .int(threads)),
+                ("content", .string(content.rawValue)),
                 ("first_scan_pages_per_sec", .double(firstScanPagesPerSecond.rounded())),
                 ("merge_scan_pages_per_sec", .double(mergeScanPagesPerSecond.rounded())),
                 ("steady_scan_pages_per_sec", .double(steadyScanPagesPerSecond.rounded())),
@@ -93,16 +100,25 @@ public struct ScanBenchmark: Sendable {
             bytes, tag: 0xBE_BC4, a: 0, b: UInt64(truncatingIfNeeded: index < d ? index : (index - d) % max(d, 1)))
     }
 
+    /// The content id of page `index` (``PageContentMode/ids``): the id of its content in
+    /// ``fill(_:page:)`` plus one (never the zero page's 0). Ids stand for other bytes than the fill's,
+    /// which the benchmark does not read: its counters are the same.
+    public func contentID(page index: Int) -> UInt64 {
+        let d = distinct
+        return UInt64(index < d ? index : (index - d) % max(d, 1)) + 1
+    }
+
     /// The workload in a new simulated kernel: one process with `pages` pages mapped private-anonymous,
-    /// madvised mergeable and written with ``fill(_:page:)``; smart_scan off, and a whole pass per
+    /// madvised mergeable and written with ``fill(_:page:)`` (or ``contentID(page:)`` in ``content``
+    /// ids); smart_scan off, and a whole pass per
     /// batch (`pages_to_scan` 2^32 - 1, as on the kernel).
     /// - Throws: ``Errno/EINVAL`` for `pages` below 1 or a `duplicateRatio` outside 0..<1; the
     ///   simulator's errno (ENOMEM beyond its memory budget).
     ///
-    /// - Complexity: O(`pages`) time and `pages` × 4 KiB of page memory.
+    /// - Complexity: O(`pages`) time and `pages` × 4 KiB of page memory (8 bytes with ids).
     public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
         guard Self.isValid(pages: pages, duplicateRatio: duplicateRatio) else { throw .EINVAL }
-        let k = SimulatedKernel()
+        let k = SimulatedKernel(content: content)
         k.scanThreads = threads
         var knobs = k.ksmKnobs
         knobs.smartScan = false
@@ -111,7 +127,11 @@ public struct ScanBenchmark: Sendable {
         let p = k.spawn()
         try k.mmap(p, at: 0, pages: pages, prot: .readWrite, .privateAnonymous)
         try k.madvise(p, at: 0, pages: pages, advice: .mergeable)
-        try k.write(p, at: 0, pages: pages) { i, page in fill(page, page: i) }
+        if content == .ids {
+            try k.write(p, at: 0, pages: pages, ids: { contentID(page: $0) })
+        } else {
+            try k.write(p, at: 0, pages: pages) { i, page in fill(page, page: i) }
+        }
         return (k, p)
     }
 
@@ -151,7 +171,7 @@ public struct ScanBenchmark: Sendable {
         steady.sort()
         let metadata = Double(k.ksmMetadataBytes) / Double(pages)
         return Result(
-            pages: pages, duplicateRatio: duplicateRatio, threads: threads,
+            pages: pages, duplicateRatio: duplicateRatio, threads: threads, content: content,
             firstScanPagesPerSecond: Double(pages) / first, mergeScanPagesPerSecond: Double(pages) / merge,
             steadyScanPagesPerSecond: Double(pages) / steady[steady.count / 2], metadataBytesPerPage: metadata,
             peakResidentBytes: Self.peakResidentBytes(), counters: k.ksmCounters, expectedCounters: expectedCounters)

@@ -32,6 +32,9 @@ public struct KSMEstimator: Sendable {
         public var maxFullScans = 50
         /// Consecutive full scans without a change that count as converged.
         public var stableScans = 2
+        /// What the snapshot's pages hold: their bytes, or content ids named by a hash of them
+        /// (``PageContentMode``; the counters are the same, ``memoryBudgetPages`` goes further).
+        public var content: PageContentMode = .bytes
 
         /// Options with `rules` and `range`, the default budget and scan limits.
         public init(rules: EligibilityRules = .linux6_17, range: Range<UInt64>? = nil) {
@@ -132,7 +135,7 @@ public struct KSMEstimator: Sendable {
         }
 
         // Second pass: the pages' bytes into the snapshot.
-        let snapshot = KSMSnapshot(rules: options.rules, memoryBudgetPages: options.memoryBudgetPages)
+        let snapshot = KSMSnapshot(rules: options.rules, memoryBudgetPages: options.memoryBudgetPages, content: options.content)
         var processes: [KSMEstimate.Process] = []
         var simulated: [ProcessID] = []
         for image in images {

@@ -23,8 +23,8 @@ final class KSMSnapshot {
         var converged: Bool
     }
 
-    init(rules: EligibilityRules, memoryBudgetPages: Int) {
-        kernel = SimulatedKernel(rules: rules)
+    init(rules: EligibilityRules, memoryBudgetPages: Int, content: PageContentMode = .bytes) {
+        kernel = SimulatedKernel(rules: rules, content: content)
         kernel.memoryBudgetPages = memoryBudgetPages
         kernel.maxMapCount = .max  // the live process already passed its own limit
     }

@@ -96,8 +96,10 @@ final class KSMState {
     @exclusivity(unchecked) var advisorChange = 0
     @exclusivity(unchecked) var advisorCPUTime = 0
 
-    /// `zero_checksum`: the checksum of a zero-filled page.
-    let zeroChecksum: UInt32 = SimulatedKernel.zeroPage.withUnsafeBytes { SimulatedKernel.checksum($0.baseAddress!) }
+    /// `zero_checksum`: the checksum of a zero-filled page (of id 0 with content ids).
+    @exclusivity(unchecked) var zeroChecksum: UInt32 = SimulatedKernel.zeroPage.withUnsafeBytes {
+        SimulatedKernel.checksum($0.baseAddress!)
+    }
 
     /// `pages_volatile`: rmap items in no tree, clamped at zero as the kernel does.
     var pagesVolatile: Int { max(0, rmapItems - pagesShared - pagesSharing - pagesUnshared) }

@@ -44,7 +44,9 @@ extension SimulatedKernel {
     /// `kpage` instead of it. Returns whether it succeeded.
     /// `compared`: the caller has just found the two pages' bytes equal, and nothing can have
     /// written them since, so `pages_identical()` need not read them again.
-    func tryToMergeOnePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false) -> Bool {
+    func tryToMergeOnePage<C: PageContent>(
+        _ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false, _ content: C.Type
+    ) -> Bool {
         if page == kpage { return true }  // KSM page forked
         guard let kpage else {
             store.ksmNode[Int(page)] = PageStore.ksmNoNode
@@ -52,17 +54,19 @@ extension SimulatedKernel {
         }
         let identical =
             kpage == Self.ksmZeroPTE
-            ? store.withBytes(page) { $0.allSatisfy { $0 == 0 } } : compared || store.equal(page, kpage)
+            ? C.isZero(store, page) : compared || C.equal(store, page, kpage)
         guard identical else { return false }
         replacePage(mm, address, page, kpage)
         return true
     }
 
     /// `try_to_merge_with_ksm_page()`.
-    func tryToMergeWithKSMPage(_ item: Int32, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false) -> Bool {
+    func tryToMergeWithKSMPage<C: PageContent>(
+        _ item: Int32, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false, _ content: C.Type
+    ) -> Bool {
         let it = ksm.items[Int(item)]
         guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil,
-            tryToMergeOnePage(mm, it.address, page, kpage, compared: compared)
+            tryToMergeOnePage(mm, it.address, page, kpage, compared: compared, C.self)
         else { return false }
         removeRmapItemFromTree(item)
         return true
@@ -70,9 +74,11 @@ extension SimulatedKernel {
 
     /// `try_to_merge_two_pages()`: `page` becomes a KSM page and `treePage`'s mapping is replaced
     /// by it.
-    func tryToMergeTwoPages(_ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle) -> Bool {
-        guard tryToMergeWithKSMPage(item, page, nil) else { return false }
-        if tryToMergeWithKSMPage(treeItem, treePage, page, compared: true) { return true }
+    func tryToMergeTwoPages<C: PageContent>(
+        _ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle, _ content: C.Type
+    ) -> Bool {
+        guard tryToMergeWithKSMPage(item, page, nil, C.self) else { return false }
+        if tryToMergeWithKSMPage(treeItem, treePage, page, compared: true, C.self) { return true }
         breakCow(item)
         return false
     }
@@ -80,11 +86,11 @@ extension SimulatedKernel {
     /// `try_to_merge_with_zero_page()`: with use_zero_pages, a page whose checksum is the zero
     /// page's is replaced by the zero page. Returns `false` when the visit is over (merged), `true`
     /// to go on to the trees.
-    func tryToMergeWithZeroPage(_ item: Int32, _ page: PageHandle) -> Bool {
+    func tryToMergeWithZeroPage<C: PageContent>(_ item: Int32, _ page: PageHandle, _ content: C.Type) -> Bool {
         let it = ksm.items[Int(item)]
         guard ksm.knobs.useZeroPages, it.oldChecksum == ksm.zeroChecksum else { return true }
         guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return false }
-        return !tryToMergeOnePage(mm, it.address, page, Self.ksmZeroPTE)
+        return !tryToMergeOnePage(mm, it.address, page, Self.ksmZeroPTE, C.self)
     }
 
     /// Undoes a half-made merge (`break_cow()`).
@@ -100,7 +106,7 @@ extension SimulatedKernel {
         let h = mm.pageTable[address]
         if h == Self.ksmZeroPTE {
             let n = store.allocate()
-            store.bytes(n).initializeMemory(as: UInt8.self, repeating: 0, count: PageStore.pageSize)
+            store.zero(n)
             mm.pageTable[address] = n
             unmapZeroPage(mm)
         } else if h != 0 && store.isKSM(h) {

@@ -315,27 +315,21 @@ extension SimulatedKernel {
         }
     }
 
-    /// memcmp of two pages' contents (`memcmp_pages()`): negative, zero or positive.
-    @inline(__always) func comparePages(_ a: PageHandle, _ b: PageHandle) -> Int32 {
-        a == b ? 0 : memcmp(store.bytes(a), store.bytes(b), PageStore.pageSize)
+    /// A page's first 16 bytes, big-endian (``StableNode/prefix``); with ids, `(id, 0)`.
+    func pagePrefix(_ page: PageHandle) -> (UInt64, UInt64) {
+        store.content == .ids ? IDPages.prefix(store, page) : BytePages.prefix(store, page)
     }
 
-    /// A page's first 16 bytes, big-endian (``StableNode/prefix``).
-    @inline(__always) func pagePrefix(_ page: PageHandle) -> (UInt64, UInt64) {
-        let p = UnsafeRawPointer(store.bytes(page))
-        return (
-            UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)),
-            UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        )
-    }
-
-    /// ``comparePages(_:_:)`` of `a` (whose ``pagePrefix(_:)`` is `prefix`) and the page `b` of
-    /// stable node `node`: the same sign, from the node's cached prefix when that differs.
-    @inline(__always) func comparePages(_ a: PageHandle, prefix: (UInt64, UInt64), _ b: PageHandle, node: Int32) -> Int32 {
+    /// memcmp of the pages `a` (whose prefix is `prefix`) and `b` of stable node `node`
+    /// (`memcmp_pages()`): negative, zero or positive, from the node's cached prefix when that
+    /// differs. With ids, the order of the ids.
+    @inline(__always) func comparePages<C: PageContent>(
+        _ a: PageHandle, prefix: (UInt64, UInt64), _ b: PageHandle, node: Int32, _ content: C.Type
+    ) -> Int32 {
         if a == b { return 0 }
         let q = ksm.nodes[Int(node)].prefix
         if prefix.0 != q.0 { return prefix.0 < q.0 ? -1 : 1 }
         if prefix.1 != q.1 { return prefix.1 < q.1 ? -1 : 1 }
-        return memcmp(store.bytes(a) + 16, store.bytes(b) + 16, PageStore.pageSize - 16)
+        return C.compareAfterPrefix(store, a, b)
     }
 }

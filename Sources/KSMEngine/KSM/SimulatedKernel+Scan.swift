@@ -3,6 +3,10 @@ import CXXHash
 // ksmd's per-page loop: ksm_do_scan(), scan_get_next_rmap_item() and cmp_and_merge_page(), in the
 // kernel's order. Everything here runs once per scanned page: no allocation beyond the item and
 // node arrays, no dictionaries of objects.
+//
+// The loop, the trees and the merges are generic over `PageContent` (bytes or content ids) and
+// specialised for each: `ksmDoScan(_:)` looks at the store's mode once per batch and runs the
+// batch's specialisation, so no page pays for the mode it is not in.
 
 extension SimulatedKernel {
     /// The checksum ksmd keeps per page: the low 32 bits of XXH64(page, seed 0) (`calc_checksum()`).
@@ -19,13 +23,22 @@ extension SimulatedKernel {
     /// the rest of the budget. Returns the number of pages scanned.
     @discardableResult
     func ksmDoScan(_ budget: Int) -> Int {
+        // The one dispatch on the content mode: the batch runs specialised for it.
+        switch store.content {
+        case .bytes: return ksmDoScan(budget, BytePages.self)
+        case .ids: return ksmDoScan(budget, IDPages.self)
+        }
+    }
+
+    /// ``ksmDoScan(_:)`` for pages of `content`.
+    private func ksmDoScan<C: PageContent>(_ budget: Int, _ content: C.Type) -> Int {
         var scanned = 0
         // Whatever happens after this batch may write pages: no hashing may still be running.
         defer { ksm.ahead.quiesce() }
         while scanned < budget {
             ksm.ahead.budget = budget - scanned
             guard let (item, page) = scanGetNextRmapItem() else { break }
-            cmpAndMergePage(page, item)
+            cmpAndMergePage(page, item, C.self)
             ksm.pagesScanned += 1
             scanned += 1
         }
@@ -163,7 +176,7 @@ extension SimulatedKernel {
     /// One page's visit (`cmp_and_merge_page()`): first see whether it can join the stable tree;
     /// if not, and its checksum has not changed since the last visit, pair it through the unstable
     /// tree.
-    func cmpAndMergePage(_ page: PageHandle, _ item: Int32) {
+    func cmpAndMergePage<C: PageContent>(_ page: PageHandle, _ item: Int32, _ content: C.Type) {
         var maxPageSharingBypass = false
         var key: UInt64? = nil
         let node = store.ksmNode[Int(page)]
@@ -179,10 +192,10 @@ extension SimulatedKernel {
             // changed: if they hash (XXH3-64) to what they did when the old checksum was taken,
             // they are the same bytes and so is their checksum.
             let i = Int(item)
-            let bytes = store.bytes(page)
-            let hash = scanHash(page, bytes, mmID: ksm.items[i].mm, address: ksm.items[i].address)
+            let contents = C.contents(store, page)
+            let hash = C.scanHash(self, page, contents, mmID: ksm.items[i].mm, address: ksm.items[i].address)
             if !(ksm.items[i].hashIsChecksummed && ksm.items[i].hash == hash) {
-                let checksum = Self.checksum(bytes)
+                let checksum = C.checksum(contents)
                 ksm.items[i].hash = hash
                 ksm.items[i].hashIsChecksummed = true
                 if ksm.items[i].oldChecksum != checksum {
@@ -190,25 +203,25 @@ extension SimulatedKernel {
                     return
                 }
             }
-            if !tryToMergeWithZeroPage(item, page) { return }
+            if !tryToMergeWithZeroPage(item, page, C.self) { return }
             key = hash & ksm.keyMask
         }
 
         // The stable tree first.
-        let kpage = stableTreeSearch(page, key: key)
+        let kpage = stableTreeSearch(page, key: key, C.self)
         if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
         removeRmapItemFromTree(item)
         if let kpage {
-            if tryToMergeWithKSMPage(item, page, kpage, compared: true) {
+            if tryToMergeWithKSMPage(item, page, kpage, compared: true, C.self) {
                 stableTreeAppend(item, store.ksmNode[Int(kpage)], bypass: maxPageSharingBypass)
             }
             return
         }
 
         // Then the unstable tree: pair with an identical page there, or wait in it.
-        guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key) else { return }
-        guard tryToMergeTwoPages(item, page, treeItem, treePage) else { return }
-        let newNode = stableTreeInsert(page, key: key!)
+        guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key, C.self) else { return }
+        guard tryToMergeTwoPages(item, page, treeItem, treePage, C.self) else { return }
+        let newNode = stableTreeInsert(page, key: key!, C.self)
         stableTreeAppend(treeItem, newNode, bypass: false)
         stableTreeAppend(item, newNode, bypass: false)
     }

@@ -214,7 +214,7 @@ extension SimulatedKernel {
     /// already a KSM page (forked), else a dup with identical content and room, else `nil`. Every
     /// node on the path is pruned as the kernel prunes it.
     /// - Complexity: O(log nodes) page comparisons.
-    func stableTreeSearch(_ page: PageHandle, key: UInt64?) -> PageHandle? {
+    func stableTreeSearch<C: PageContent>(_ page: PageHandle, key: UInt64?, _ content: C.Type) -> PageHandle? {
         ksm.lastSearch = nil
         if store.ksmNode[Int(page)] >= 0 { return page }
         // An empty tree: nothing to compare (and the page's bytes need not be touched).
@@ -226,50 +226,51 @@ extension SimulatedKernel {
         if let key, ksm.stableNodeChains == 0 && ksm.staleNodes == 0 {
             // No chain to prune and no stale node to drop: the walk down the tree could only
             // compare pages, and it would end at the one node with these bytes, if there is one.
-            let found = stableIndexMatch(page, key: key)
+            let found = stableIndexMatch(page, key: key, C.self)
             #if DEBUG
                 // The tests' debug builds check the answer: by the kernel's walk, which must change
                 // nothing, or, while nodes wait to be linked (which a walk would do), by comparing
                 // pages down the linked tree and along the unlinked nodes.
                 if !ksm.hasUnlinkedNodes {
                     let (epoch, stale) = (ksm.stableEpoch, ksm.staleNodes)
-                    let walked = stableTreeWalk(page)
+                    let walked = stableTreeWalk(page, C.self)
                     precondition(walked == found.map { isPageSharingCandidate($0) ? ksm.nodes[Int($0)].page : nil } ?? nil)
                     precondition(
                         epoch == ksm.stableEpoch && stale == ksm.staleNodes, "stableTreeSearch: the walk changed the tree")
                     ksm.lastSearch = nil
                 } else {
                     precondition(
-                        stableNodeComparingPages(page) == found, "stableTreeSearch: the content index and the tree disagree")
+                        stableNodeComparingPages(page, C.self) == found,
+                        "stableTreeSearch: the content index and the tree disagree")
                 }
             #endif
             guard let node = found else { return nil }
             return isPageSharingCandidate(node) ? ksm.nodes[Int(node)].page : nil
         }
-        return stableTreeWalk(page)
+        return stableTreeWalk(page, C.self)
     }
 
     #if DEBUG
         /// The regular node with `page`'s bytes, by memcmp down the linked tree, else along the
         /// unlinked nodes; no side effect (no chain, no stale node).
-        private func stableNodeComparingPages(_ page: PageHandle) -> Int32? {
-            let prefix = pagePrefix(page)
+        private func stableNodeComparingPages<C: PageContent>(_ page: PageHandle, _ content: C.Type) -> Int32? {
+            let prefix = C.prefix(store, page)
             var cur = ksm.stableRoot
             while cur >= 0 {
-                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur)
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur, C.self)
                 if c == 0 { return cur }
                 cur = c < 0 ? rbLeft(cur) : rbRight(cur)
             }
-            return unlinkedStableNodes.first { store.equal(page, ksm.nodes[Int($0)].page) }
+            return unlinkedStableNodes.first { C.equal(store, page, ksm.nodes[Int($0)].page) }
         }
     #endif
 
     /// The regular node whose page has `page`'s bytes, through the content index.
-    private func stableIndexMatch(_ page: PageHandle, key: UInt64) -> Int32? {
+    private func stableIndexMatch<C: PageContent>(_ page: PageHandle, key: UInt64, _ content: C.Type) -> Int32? {
         var node = stableIndexFirst(key)
         while node >= 0 {
             let n = ksm.nodes[Int(node)]
-            if n.kind == .regular && store.equal(page, n.page) { return node }
+            if n.kind == .regular && C.equal(store, page, n.page) { return node }
             node = n.keyNext
         }
         return nil
@@ -286,9 +287,9 @@ extension SimulatedKernel {
     /// the root, ordered by memcmp. Every node on the path goes through `stableNodeChain()`, which
     /// drops stale nodes and dups and prunes chains as the kernel does; the walk starts again from
     /// the root when the node under it went.
-    private func descend(_ page: PageHandle, prune: Bool) -> StableTreeDescent {
-        linkStableNodes()
-        let prefix = pagePrefix(page)
+    private func descend<C: PageContent>(_ page: PageHandle, prune: Bool, _ content: C.Type) -> StableTreeDescent {
+        linkStableNodes(C.self)
+        let prefix = C.prefix(store, page)
         again: while true {
             var cur = ksm.stableRoot
             var parent: Int32 = -1
@@ -296,7 +297,7 @@ extension SimulatedKernel {
             while cur >= 0 {
                 var node = cur
                 guard let (dup, treePage) = stableNodeChain(&node, prune: prune) else { continue again }
-                let c = comparePages(page, prefix: prefix, treePage, node: dup)
+                let c = comparePages(page, prefix: prefix, treePage, node: dup, C.self)
                 if c == 0 { return .match(node: node, dup: dup, page: treePage) }
                 parent = node
                 left = c < 0
@@ -307,8 +308,8 @@ extension SimulatedKernel {
     }
 
     /// `stable_tree_search()`'s walk down the tree from the root.
-    private func stableTreeWalk(_ page: PageHandle) -> PageHandle? {
-        switch descend(page, prune: true) {
+    private func stableTreeWalk<C: PageContent>(_ page: PageHandle, _ content: C.Type) -> PageHandle? {
+        switch descend(page, prune: true, C.self) {
         case .match(_, let dup, let treePage):
             // A match whose dups are all full: the page must pair through the unstable tree to
             // start a new dup.
@@ -322,7 +323,7 @@ extension SimulatedKernel {
     /// A new stable node for new KSM page `kpage`: a tree-level node, or a dup in the chain of
     /// identical content whose dups were all full (`stable_tree_insert()`).
     /// - Complexity: O(log nodes) page comparisons.
-    func stableTreeInsert(_ kpage: PageHandle, key: UInt64) -> Int32 {
+    func stableTreeInsert<C: PageContent>(_ kpage: PageHandle, key: UInt64, _ content: C.Type) -> Int32 {
         let descent: StableTreeDescent
         // Where the last search for this page fell off the tree, if the tree has not changed since
         // (no node added, removed or moved, and no page of a node freed: the search left no such
@@ -332,23 +333,24 @@ extension SimulatedKernel {
             descent = .end(parent: last.parent, left: last.left)
             #if DEBUG
                 // The tests run debug builds: check the claim on every insert.
-                precondition(descend(kpage, prune: false) == descent, "stableTreeInsert: the cached search end is not the walk's")
+                precondition(
+                    descend(kpage, prune: false, C.self) == descent, "stableTreeInsert: the cached search end is not the walk's")
             #endif
-        } else if walkCanWait(kpage, key: key) {
+        } else if walkCanWait(kpage, key: key, C.self) {
             // No chain to prune or collapse, no stale node to drop, and no node with these bytes:
             // the walk would only compare pages and end below a leaf. It is taken when the tree is
             // next walked or changed, or before a KSM page is freed (`linkStableNodes()`).
             ksm.lastSearch = nil
-            let node = addStableNode(kpage, key: key)
+            let node = addStableNode(kpage, key: key, C.self)
             ksm.nodes[Int(node)].rbLeft = -1
             if ksm.lastUnlinked >= 0 { ksm.nodes[Int(ksm.lastUnlinked)].rbLeft = node } else { ksm.firstUnlinked = node }
             ksm.lastUnlinked = node
             return node
         } else {
-            descent = descend(kpage, prune: false)
+            descent = descend(kpage, prune: false, C.self)
         }
         ksm.lastSearch = nil
-        let dup = addStableNode(kpage, key: key)
+        let dup = addStableNode(kpage, key: key, C.self)
         switch descent {
         case .end(let parent, let left):
             rbInsert(dup, parent: parent, left: left)
@@ -361,17 +363,17 @@ extension SimulatedKernel {
 
     /// Whether inserting `kpage` may leave its walk for later: no chain, no stale node (the freed
     /// pages noted first) and no node with the same bytes.
-    private func walkCanWait(_ kpage: PageHandle, key: UInt64) -> Bool {
+    private func walkCanWait<C: PageContent>(_ kpage: PageHandle, key: UInt64, _ content: C.Type) -> Bool {
         guard ksm.deferStableLinks && ksm.stableNodeChains == 0 else { return false }
         noteFreedKSMPages()
-        return ksm.staleNodes == 0 && stableIndexMatch(kpage, key: key) == nil
+        return ksm.staleNodes == 0 && stableIndexMatch(kpage, key: key, C.self) == nil
     }
 
     /// A new regular node for KSM page `kpage`, in the content index, not yet in the tree.
-    private func addStableNode(_ kpage: PageHandle, key: UInt64) -> Int32 {
+    private func addStableNode<C: PageContent>(_ kpage: PageHandle, key: UInt64, _ content: C.Type) -> Int32 {
         let node = allocStableNode(.regular)
         ksm.nodes[Int(node)].page = kpage
-        ksm.nodes[Int(node)].prefix = pagePrefix(kpage)
+        ksm.nodes[Int(node)].prefix = C.prefix(store, kpage)
         stableIndexAdd(node, key: key)
         store.ksmNode[Int(kpage)] = node
         return node
@@ -383,10 +385,19 @@ extension SimulatedKernel {
     /// and the nodes linked before each are the same, so they compare the same pages (no KSM page
     /// has been freed since: the first to be freed links them first) and end in the same places.
     @inline(__always) func linkStableNodes() {
-        if ksm.hasUnlinkedNodes { linkUnlinkedStableNodes() }
+        guard ksm.hasUnlinkedNodes else { return }
+        switch store.content {
+        case .bytes: linkUnlinkedStableNodes(BytePages.self)
+        case .ids: linkUnlinkedStableNodes(IDPages.self)
+        }
     }
 
-    private func linkUnlinkedStableNodes() {
+    /// ``linkStableNodes()`` inside a walk that already knows the content mode.
+    @inline(__always) func linkStableNodes<C: PageContent>(_ content: C.Type) {
+        if ksm.hasUnlinkedNodes { linkUnlinkedStableNodes(C.self) }
+    }
+
+    private func linkUnlinkedStableNodes<C: PageContent>(_ content: C.Type) {
         precondition(ksm.stableNodeChains == 0, "linkStableNodes: a chain formed while nodes waited to be linked")
         var node = ksm.firstUnlinked
         ksm.firstUnlinked = -1
@@ -400,7 +411,7 @@ extension SimulatedKernel {
             var parent: Int32 = -1
             var left = false
             while cur >= 0 {
-                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur)
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur, C.self)
                 precondition(c != 0, "linkStableNodes: nodes \(node) and \(cur) have the same bytes")
                 parent = cur
                 left = c < 0
@@ -473,14 +484,16 @@ extension SimulatedKernel {
 
     /// Finds an item of this pass with identical content whose page can still be merged, or else
     /// inserts `item` (`unstable_tree_search_insert()`). Returns the partner and its page.
-    func unstableTreeSearchInsert(_ item: Int32, _ page: PageHandle, key: inout UInt64?) -> (Int32, PageHandle)? {
+    func unstableTreeSearchInsert<C: PageContent>(
+        _ item: Int32, _ page: PageHandle, key: inout UInt64?, _ content: C.Type
+    ) -> (Int32, PageHandle)? {
         let i = Int(item)
         let k: UInt64
         if let key {
             k = key
         } else {
             // A forked KSM page: hashed here for the index only; its checksum is not taken.
-            let hash = Self.contentHash(store.bytes(page))
+            let hash = C.contentHash(store, page)
             ksm.items[i].hash = hash
             ksm.items[i].hashIsChecksummed = false
             k = hash & ksm.keyMask
@@ -491,7 +504,7 @@ extension SimulatedKernel {
             guard let treePage = getMergeablePage(candidate) else { return nil }
             // Don't substitute a KSM page for a forked page.
             if treePage == page { return nil }
-            if store.equal(page, treePage) { return (candidate, treePage) }
+            if C.equal(store, page, treePage) { return (candidate, treePage) }
             candidate = ksm.items[Int(candidate)].keyNext
         }
         ksm.items[i].state = .unstable

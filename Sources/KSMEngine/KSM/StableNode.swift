@@ -24,6 +24,7 @@ struct StableNode {
     var page: PageHandle = 0
     /// The first 16 bytes of `page`, big-endian, so that comparing them as integers orders pages as
     /// memcmp does: most comparisons on the way down the tree end here without reading the page.
+    /// With content ids, `(id, 0)`: the comparison always ends here.
     var prefix: (UInt64, UInt64) = (0, 0)
     /// The red-black tree links of a tree-level node (regular or chain).
     var rbLeft: Int32 = -1

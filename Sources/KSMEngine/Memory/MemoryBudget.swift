@@ -7,18 +7,25 @@
 /// How much of this machine's memory a simulation may take, checked before anything is allocated.
 ///
 /// A budget is memory in bytes; the simulator turns it into the pages it may hold
-/// (``SimulatedKernel/memoryBudgetPages``) at ``bytesPerPage`` each: a page's 4 KiB of contents and
-/// an allowance for what the engine keeps beside them. The default is three quarters of the memory
+/// (``SimulatedKernel/memoryBudgetPages``) at ``bytesPerPage(_:)`` each: a page's contents (4 KiB
+/// of bytes, or an 8-byte content id) and an allowance for what the engine keeps beside them. The default is three quarters of the memory
 /// the machine has available when the program starts (`MemAvailable`), so that a run which fits
 /// its budget is not ended by the kernel's OOM killer; a budget above the machine's physical memory
 /// is refused at once (``check(bytes:)``), since it could only end that way.
 public enum MemoryBudget {
-    /// Memory one simulated page may take, all in: its 4 KiB of contents, its frame's reference
-    /// count and KSM state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's
-    /// bookkeeping (rmap item, stable-tree share, indexes: at most 97.3 bytes a page as `bench`
-    /// measures it at a duplicate ratio of 0.5), rounded up to leave room for arrays growing by
-    /// doubling: 4,096 + 256 bytes.
-    public static let bytesPerPage = PageStore.pageSize + 256
+    /// Memory one simulated page may take beside its contents: its frame's reference count and KSM
+    /// state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's bookkeeping
+    /// (rmap item, stable-tree share, indexes: at most 97.3 bytes a page as `bench` measures it at a
+    /// duplicate ratio of 0.5), rounded up to leave room for arrays growing by doubling. Measured
+    /// all in with `/usr/bin/time`: about 144 bytes beside the contents at 1 Mi pages of bytes,
+    /// about 122 at 4 Mi pages of ids.
+    public static let overheadBytesPerPage = 256
+
+    /// Memory one simulated page may take, all in: its contents (4,096 bytes, or an 8-byte content
+    /// id) and ``overheadBytesPerPage``.
+    public static func bytesPerPage(_ content: PageContentMode = .bytes) -> Int {
+        (content == .ids ? 8 : PageStore.pageSize) + overheadBytesPerPage
+    }
 
     /// This machine's physical memory in bytes (`MemTotal`), or `nil` when it cannot be read.
     public static var physicalBytes: Int? {
@@ -28,9 +35,13 @@ public enum MemoryBudget {
         return pages.multipliedReportingOverflow(by: size).overflow ? nil : pages * size
     }
 
-    /// The pages ``physicalBytes`` holds at ``bytesPerPage`` each (read once): no write may take the
+    /// The pages ``physicalBytes`` holds at ``bytesPerPage(_:)`` each: no write may take the
     /// simulator past it, whatever its budget.
-    public static let physicalPages = pages(forBytes: physicalBytes ?? .max)
+    public static func physicalPages(_ content: PageContentMode = .bytes) -> Int {
+        content == .ids ? physicalIDPages : physicalBytePages
+    }
+    private static let physicalBytePages = pages(forBytes: physicalBytes ?? .max, content: .bytes)
+    private static let physicalIDPages = pages(forBytes: physicalBytes ?? .max, content: .ids)
 
     /// Memory available to new allocations without swapping (`MemAvailable` of `/proc/meminfo`), in
     /// bytes; where that cannot be read, the free physical memory (`_SC_AVPHYS_PAGES`).
@@ -46,23 +57,27 @@ public enum MemoryBudget {
         return pages * size
     }
 
-    /// The default budget in bytes: three quarters of ``availableBytes`` (1 GiB where memory
-    /// cannot be read).
-    public static var defaultBytes: Int { (availableBytes ?? (4 << 30)) / 4 * 3 }
+    /// The default budget in bytes: three quarters of ``availableBytes`` when first asked (3 GiB
+    /// where memory cannot be read); read once.
+    public static var defaultBytes: Int { defaultBudgetBytes }
+    private static let defaultBudgetBytes = (availableBytes ?? (4 << 30)) / 4 * 3
 
-    /// The pages a budget of `bytes` holds, at ``bytesPerPage`` each (at least 1).
-    public static func pages(forBytes bytes: Int) -> Int { max(1, bytes / bytesPerPage) }
+    /// The pages a budget of `bytes` holds, at ``bytesPerPage(_:)`` each (at least 1).
+    public static func pages(forBytes bytes: Int, content: PageContentMode = .bytes) -> Int {
+        max(1, bytes / bytesPerPage(content))
+    }
 
     /// The bytes `pages` simulated pages may take, all in (saturating).
-    public static func bytes(forPages pages: Int) -> Int {
-        let (b, overflow) = max(pages, 0).multipliedReportingOverflow(by: bytesPerPage)
+    public static func bytes(forPages pages: Int, content: PageContentMode = .bytes) -> Int {
+        let (b, overflow) = max(pages, 0).multipliedReportingOverflow(by: bytesPerPage(content))
         return overflow ? .max : b
     }
 
     /// Refuses a budget this machine cannot honour.
-    /// - Throws: ``MemoryBudgetError`` for a budget below one page or above ``physicalBytes``.
+    /// - Throws: ``MemoryBudgetError`` for a budget below one page (of bytes) or above
+    ///   ``physicalBytes``.
     public static func check(bytes: Int) throws(MemoryBudgetError) {
-        guard bytes >= bytesPerPage else { throw MemoryBudgetError(requestedBytes: bytes, physicalBytes: physicalBytes) }
+        guard bytes >= bytesPerPage() else { throw MemoryBudgetError(requestedBytes: bytes, physicalBytes: physicalBytes) }
         if let physical = physicalBytes, bytes > physical {
             throw MemoryBudgetError(requestedBytes: bytes, physicalBytes: physical)
         }
@@ -92,9 +107,9 @@ public struct MemoryBudgetError: Error, Equatable, CustomStringConvertible {
 
     /// One line: what was asked, and why it cannot be had.
     public var description: String {
-        if requestedBytes < MemoryBudget.bytesPerPage {
+        if requestedBytes < MemoryBudget.bytesPerPage() {
             return "a memory budget of \(MemoryBudget.readable(requestedBytes)) holds no page "
-                + "(one takes \(MemoryBudget.bytesPerPage) bytes with its bookkeeping)"
+                + "(one takes \(MemoryBudget.bytesPerPage()) bytes with its bookkeeping)"
         }
         return "a memory budget of \(MemoryBudget.readable(requestedBytes)) is more than this machine's "
             + "physical memory (\(MemoryBudget.readable(physicalBytes ?? 0))): the run could only end in the OOM killer"

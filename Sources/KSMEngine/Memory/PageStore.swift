@@ -1,8 +1,10 @@
+import CXXHash
+
 /// A handle to one physical page in a ``PageStore``; `0` means "no page".
 public typealias PageHandle = UInt32
 
-/// Contiguous storage for simulated physical pages: contents in large chunks, metadata in arrays,
-/// pages named by integer handles.
+/// Contiguous storage for simulated physical pages: contents in large chunks (``PageContentMode/bytes``)
+/// or one content id each (``PageContentMode/ids``), metadata in arrays, pages named by integer handles.
 ///
 /// The engine's own: only ``pageSize`` is public. Its operations take handles on trust (a handle
 /// freed twice is a broken invariant), so they are not offered to callers, who reach pages through
@@ -19,6 +21,10 @@ public final class PageStore {
     static let chunkPages = 1 << chunkShift
 
     @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
+    /// What a page holds: bytes in ``chunks`` or an id in ``ids``.
+    let content: PageContentMode
+    /// Each page's content id (``PageContentMode/ids`` only); index 0 is unused.
+    @exclusivity(unchecked) var ids: [UInt64] = []
     /// References to each page (mappings plus a page-cache slot); index 0 is unused.
     @exclusivity(unchecked) private(set) var mapCount: [UInt32] = [0]
     /// The KSM state of each page, the model's `folio->mapping` for KSM: ``notKSM``, ``ksmNoNode``
@@ -49,7 +55,10 @@ public final class PageStore {
     /// Records that page contents are about to change.
     @inline(__always) func noteWrite() { generation &+= 1 }
 
-    init() {}
+    init(content: PageContentMode = .bytes) {
+        self.content = content
+        if content == .ids { ids = [0] }
+    }
 
     deinit {
         for c in chunks { Self.deallocateContents(c, byteCount: Self.chunkPages * Self.pageSize) }
@@ -65,7 +74,9 @@ public final class PageStore {
             return h
         }
         let h = PageHandle(mapCount.count)
-        if Int(h) >> Self.chunkShift >= chunks.count {
+        if content == .ids {
+            ids.append(0)
+        } else if Int(h) >> Self.chunkShift >= chunks.count {
             chunks.append(
                 Self.allocateContents(byteCount: Self.chunkPages * Self.pageSize, huge: chunks.count >= Self.smallChunks))
         }
@@ -135,7 +146,7 @@ public final class PageStore {
         max(1, (requested + contentsUnit - 1) / contentsUnit) * contentsUnit
     }
 
-    /// The address of a page's 4096 bytes; valid while the page is allocated.
+    /// The address of a page's 4096 bytes; valid while the page is allocated (bytes mode only).
     @inline(__always) func bytes(_ page: PageHandle) -> UnsafeMutableRawPointer {
         chunks[Int(page) >> Self.chunkShift] + (Int(page) & (Self.chunkPages - 1)) * Self.pageSize
     }
@@ -146,17 +157,71 @@ public final class PageStore {
     }
 
     /// A new page holding a copy of `page`'s contents.
-    /// - Complexity: O(4 KiB): one page of bytes copied.
+    /// - Complexity: O(4 KiB): one page of bytes copied (O(1) with ids).
     func copy(_ page: PageHandle) -> PageHandle {
         let n = allocate()
-        bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
+        if content == .ids {
+            ids[Int(n)] = ids[Int(page)]
+        } else {
+            bytes(n).copyMemory(from: bytes(page), byteCount: Self.pageSize)
+        }
         return n
     }
 
-    /// Whether two pages hold the same bytes (`memcmp`).
+    /// Fills `page` with zeros (id 0).
+    func zero(_ page: PageHandle) {
+        if content == .ids {
+            ids[Int(page)] = 0
+        } else {
+            bytes(page).initializeMemory(as: UInt8.self, repeating: 0, count: Self.pageSize)
+        }
+    }
+
+    /// Sets `page`'s contents to `bytes` (4096 of them), or with ids to their id (``PageID/of(_:)``).
+    func set(_ page: PageHandle, bytes source: UnsafeRawBufferPointer) {
+        if content == .ids {
+            ids[Int(page)] = PageID.of(source)
+        } else {
+            bytes(page).copyMemory(from: source.baseAddress!, byteCount: Self.pageSize)
+        }
+    }
+
+    /// Sets `page`'s contents to the page `id` stands for (``PageID``).
+    func set(_ page: PageHandle, id: UInt64) {
+        if content == .ids {
+            ids[Int(page)] = id
+        } else {
+            PageID.bytes(id, into: UnsafeMutableRawBufferPointer(start: bytes(page), count: Self.pageSize))
+        }
+    }
+
+    /// Whether two pages hold the same contents (`memcmp`, or equal ids).
     /// - Complexity: O(4 KiB) at most (`memcmp`).
     func equal(_ a: PageHandle, _ b: PageHandle) -> Bool {
-        a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
+        if content == .ids { return ids[Int(a)] == ids[Int(b)] }
+        return a == b || memcmp(bytes(a), bytes(b), Self.pageSize) == 0
+    }
+
+    /// `memcmp` of two pages (unsigned id order with ids): negative, zero or positive.
+    func compare(_ a: PageHandle, _ b: PageHandle) -> Int32 {
+        if content == .ids { return ids[Int(a)] == ids[Int(b)] ? 0 : ids[Int(a)] < ids[Int(b)] ? -1 : 1 }
+        return a == b ? 0 : memcmp(bytes(a), bytes(b), Self.pageSize)
+    }
+
+    /// Calls `body` with the bytes `page` reads as: its own, or the page its id stands for.
+    func withContents<R>(_ page: PageHandle, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if content == .ids {
+            return try withUnsafeTemporaryAllocation(byteCount: Self.pageSize, alignment: 16) { scratch in
+                PageID.bytes(ids[Int(page)], into: scratch)
+                return try body(UnsafeRawBufferPointer(scratch))
+            }
+        }
+        return try withBytes(page, body)
+    }
+
+    /// XXH3-64 of the bytes `page` reads as (``ContentDigest``).
+    func digestHash(_ page: PageHandle) -> UInt64 {
+        content == .ids ? PageID.digestHash(ids[Int(page)]) : cxxh_xxh3_64(bytes(page), Self.pageSize)
     }
 }
 

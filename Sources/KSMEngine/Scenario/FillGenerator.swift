@@ -8,7 +8,7 @@
 public final class FillGenerator {
     // `@exclusivity(unchecked)` as in `KSMState`: every write of a scenario asks for a filler.
     @exclusivity(unchecked) private var namespaces: [String: UInt32] = [:]
-    @exclusivity(unchecked) private var writes: UInt64 = 0
+    @exclusivity(unchecked) var writes: UInt64 = 0
 
     /// Creates a generator with no namespaces and no writes yet: one per scenario run.
     public init() {}
@@ -33,6 +33,35 @@ public final class FillGenerator {
             writes += 1
             let write = writes
             return { i, page in Self.pattern(page, tag: 0x0E1_0E1, a: write, b: UInt64(i)) }
+        }
+    }
+
+    /// The content ids of the pages ``filler(for:)`` writes (``PageContentMode/ids``): call it with
+    /// each page's index in the write, in order. Counts a `unique` write as ``filler(for:)`` does, so
+    /// that the two kinds of filler may be mixed in one run.
+    /// - Throws: ``ScenarioError`` for `classes` outside 1...2^40, and for a `unique` write or a
+    ///   `classes` namespace beyond the 16,777,216 that content ids can name.
+    public func idFiller(for fill: Fill) throws(ScenarioError) -> (Int) -> UInt64 {
+        switch fill {
+        case .byte(let b):
+            let id = PageID.byte(b)
+            return { _ in id }
+        case .classes(let k, let namespace):
+            try ScenarioLimits.check("classes", k, ScenarioLimits.classes)
+            let ns = UInt64(namespaces[namespace] ?? UInt32(namespaces.count))
+            guard PageID.encodable(ns, 0) else {
+                throw ScenarioError("content ids name at most 16777216 classes namespaces; use --content bytes")
+            }
+            namespaces[namespace] = UInt32(ns)
+            return { i in PageID.pattern(top: PageID.classesByte, a: ns, b: UInt64(i % k)) }
+        case .unique:
+            writes += 1
+            let write = writes
+            guard PageID.encodable(write, 0) else {
+                throw ScenarioError("content ids name at most 16777215 unique writes in a run; use --content bytes")
+            }
+            // Page indexes stay below the window's 2^28 pages: always encodable.
+            return { i in PageID.pattern(top: PageID.uniqueByte, a: write, b: UInt64(i)) }
         }
     }
 

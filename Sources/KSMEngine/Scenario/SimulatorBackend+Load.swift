@@ -172,10 +172,15 @@ extension SimulatorBackend {
             order.swapAt(i, j)
             chosen[order[i]] = true
         }
-        let unique = try fills.filler(for: .unique)
+        let unique = kernel.content == .ids ? nil : try fills.filler(for: .unique)
+        let uniqueIDs = kernel.content == .ids ? try fills.idFiller(for: .unique) : nil
         for (i, page) in present.enumerated() {
             if chosen[i] {
-                try kernel.write(pid, at: page, pages: 1) { _, bytes in unique(i, bytes) }
+                if let uniqueIDs {
+                    try kernel.write(pid, at: page, pages: 1, ids: { _ in uniqueIDs(i) })
+                } else if let unique {
+                    try kernel.write(pid, at: page, pages: 1) { _, bytes in unique(i, bytes) }
+                }
             } else {
                 _ = try kernel.withPage(sourcePID, page) { scratch.copyMemory(from: $0) }
                 try kernel.write(pid, at: page, pages: 1) { _, bytes in

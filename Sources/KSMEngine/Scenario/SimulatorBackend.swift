@@ -13,9 +13,10 @@ public final class SimulatorBackend: ScenarioBackend {
     /// - Parameters:
     ///   - rules: The eligibility rule set.
     ///   - memoryBudgetPages: The most pages the simulator may hold (``SimulatedKernel/memoryBudgetPages``);
-    ///     `nil` keeps the default (``SimulatedKernel/defaultMemoryBudgetPages``).
-    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
-        kernel = SimulatedKernel(rules: rules)
+    ///     `nil` keeps the default (``SimulatedKernel/defaultMemoryBudgetPages``, or its equivalent with ids).
+    ///   - content: What a simulated page holds: 4 KiB of bytes or a content id (``PageContentMode``).
+    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil, content: PageContentMode = .bytes) {
+        kernel = SimulatedKernel(rules: rules, content: content)
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
         // A full scan ends a batch: its sample is taken at the end of that batch's CPU time, after
         // the batch's merge counters, so that the changes of the batch count in the scan it ends.
@@ -100,7 +101,7 @@ public final class SimulatorBackend: ScenarioBackend {
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
             try checkBudget(pages: pages, "writing \(pages) pages")
-            try kernel.write(p(name), at: at, pages: pages, fill: try fills.filler(for: fill))
+            try write(p(name), at: at, pages: pages, fill: fill, fills: fills)
         case .scan(let n):
             recordSample()
             try kernel.runKSMD(fullScans: n)
@@ -129,13 +130,17 @@ public final class SimulatorBackend: ScenarioBackend {
     /// allocated: `what` names the step's need (e.g. "writing 10 pages").
     func checkBudget(pages: Int, _ what: String) throws(ScenarioError) {
         let room = kernel.memoryBudgetPages - kernel.residentPages
+        let c = kernel.content
         guard pages <= room else {
             throw ScenarioError(
-                "\(what) could need \(MemoryBudget.readable(MemoryBudget.bytes(forPages: pages))) "
-                    + "(\(MemoryBudget.bytesPerPage) bytes a page with its bookkeeping), more than the simulator's memory "
-                    + "budget allows (\(MemoryBudget.readable(MemoryBudget.bytes(forPages: max(room, 0)))) left of "
-                    + "\(MemoryBudget.readable(MemoryBudget.bytes(forPages: kernel.memoryBudgetPages)))); "
+                "\(what) could need \(MemoryBudget.readable(MemoryBudget.bytes(forPages: pages, content: c))) "
+                    + "(\(MemoryBudget.bytesPerPage(c)) bytes a page with its bookkeeping), more than the simulator's memory "
+                    + "budget allows (\(MemoryBudget.readable(MemoryBudget.bytes(forPages: max(room, 0), content: c))) left of "
+                    + "\(MemoryBudget.readable(MemoryBudget.bytes(forPages: kernel.memoryBudgetPages, content: c)))); "
                     + "ksmd-sim --memory-budget-mib raises it, up to this machine's physical memory"
+                    + (c == .bytes && MemoryBudget.bytes(forPages: pages, content: .ids) <= MemoryBudget.bytes(forPages: room)
+                        ? "; with --content ids they would need \(MemoryBudget.readable(MemoryBudget.bytes(forPages: pages, content: .ids)))"
+                        : "")
             )
         }
     }
@@ -177,13 +182,24 @@ public final class SimulatorBackend: ScenarioBackend {
             let page = m.at + Int(mutators[i].rng.next() % UInt64(m.pages))
             if let pid = pids[m.process] {
                 do {
-                    try kernel.write(pid, at: page, pages: 1, fill: try fills.filler(for: .unique))
+                    try write(pid, at: page, pages: 1, fill: .unique, fills: fills)
                 } catch let e as Errno where e == .ENOMEM {
                     throw ScenarioError("a mutator's write exceeds the simulator's memory budget")
+                } catch let e as ScenarioError {
+                    throw e
                 } catch {}
             }
             mutators[i].next = SimulatedKernel.saturatingAdd(mutators[i].next, m.interval)
             return mutators.map(\.next).min()
+        }
+    }
+
+    /// A scenario write: bytes, or with content ids the fill's ids.
+    func write(_ pid: ProcessID, at: Int, pages: Int, fill: Fill, fills: FillGenerator) throws {
+        if kernel.content == .ids {
+            try kernel.write(pid, at: at, pages: pages, ids: try fills.idFiller(for: fill))
+        } else {
+            try kernel.write(pid, at: at, pages: pages, fill: try fills.filler(for: fill))
         }
     }
 

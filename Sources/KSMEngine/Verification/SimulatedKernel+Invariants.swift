@@ -425,8 +425,7 @@ extension SimulatedKernel {
             out.append("stable node \(i): its cached prefix is not its page's first 16 bytes")
             break
         }
-        for (a, b) in zip(ordered, ordered.dropFirst()) where memcmp(store.bytes(a.1), store.bytes(b.1), PageStore.pageSize) >= 0
-        {
+        for (a, b) in zip(ordered, ordered.dropFirst()) where store.compare(a.1, b.1) >= 0 {
             out.append("the stable tree is out of order: node \(a.0)'s page is not below node \(b.0)'s")
             break
         }
