@@ -14,8 +14,11 @@ public final class SimulatorBackend: ScenarioBackend {
     ///   - rules: The eligibility rule set.
     ///   - memoryBudgetPages: The most pages the simulator may hold (``SimulatedKernel/memoryBudgetPages``);
     ///     `nil` keeps the default, half of the machine's memory.
-    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil) {
+    ///   - costModel: What ksmd's batches, pages and sleeps cost on the clock
+    ///     (``SimulatedKernel/costModel``).
+    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil, costModel: KSMDCostModel = .default) {
         kernel = SimulatedKernel(rules: rules)
+        kernel.costModel = costModel
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
         // A full scan ends a batch: its sample is taken at the end of that batch's CPU time, after
         // the batch's merge counters, so that the changes of the batch count in the scan it ends.
