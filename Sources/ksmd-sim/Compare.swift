@@ -29,6 +29,9 @@ struct Compare: ParsableCommand {
     )
     var summary = false
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
         guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
@@ -39,11 +42,12 @@ struct Compare: ParsableCommand {
     func run() throws {
         let scenario = try loadScenario(file)
         let ruleSets = try rules.split(separator: ",").map { try loadRuleSet(String($0)) }
+        let model = try loadCostModel(costModel)
         var runs: [(EligibilityRules, [Report])] = []
         for r in ruleSets {
             var s = scenario
             s.rules = r
-            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r), file: file)))
+            runs.append((r, try runScenario(s, on: SimulatorBackend(rules: r, costModel: model), file: file)))
         }
         if json {
             let out = JSON.object([

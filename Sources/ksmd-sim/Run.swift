@@ -35,13 +35,17 @@ struct Run: ParsableCommand {
         parsing: .unconditional, help: "The most memory the simulated pages may take, in MiB (default: half of physical memory).")
     var memoryBudgetMib: Int?
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     func validate() throws {
         if let m = memoryBudgetMib { try requireOption("--memory-budget-mib", m, in: 1...(1 << 40)) }
     }
 
     func run() throws {
         let scenario = try loadScenario(file)
-        let backend = SimulatorBackend(rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 })
+        let backend = SimulatorBackend(
+            rules: scenario.rules, memoryBudgetPages: memoryBudgetMib.map { $0 * 256 }, costModel: try loadCostModel(costModel))
         let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {

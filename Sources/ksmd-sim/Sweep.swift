@@ -52,6 +52,9 @@ struct SweepRun: ParsableCommand {
         help: "The most memory one point's simulated pages may take, in MiB (default: half of physical memory / jobs).")
     var memoryBudgetMib: Int?
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     @Option(help: ArgumentHelp(visibility: .private))
     var point: Int?
 
@@ -75,6 +78,7 @@ struct SweepRun: ParsableCommand {
 
     func run() throws {
         let scenario = try loadScenario(file)
+        let model = try loadCostModel(costModel)
         let ruleSets: [EligibilityRules] =
             try rules.map { try $0.split(separator: ",").map { try loadRuleSet(String($0)) } } ?? [scenario.rules]
         let grid: SweepGrid
@@ -96,7 +100,7 @@ struct SweepRun: ParsableCommand {
             }
             guard let r = ruleSets.first(where: { $0.name == p.rules }) else { throw Exit.usage }
             do {
-                print(try p.run(scenario, rules: r, memoryBudgetPages: budgetPages).json.serialized())
+                print(try p.run(scenario, rules: r, memoryBudgetPages: budgetPages, costModel: model).json.serialized())
             } catch {
                 printError("\(file): \(error.description)")
                 throw Exit.dataError
@@ -111,6 +115,7 @@ struct SweepRun: ParsableCommand {
         }
         var arguments = [file] + settings.flatMap { ["--set", $0] } + (rules.map { ["--rules", $0] } ?? [])
         arguments += ["--memory-budget-mib", "\(max(1, budgetPages / 256))"]
+        if let costModel { arguments += ["--cost-model", costModel] }
         let outcomes = try PointRunner.run(indices, jobs: jobs, arguments: arguments)
         let result: SweepResult
         do {

@@ -1,0 +1,202 @@
+/// A ``CalibrationWorkload`` measured on the host kernel several times: each pass's median wall
+/// and CPU time over the runs, and the load the runs met.
+public struct CalibrationMeasurement: Sendable {
+    /// The workload.
+    public var workload: CalibrationWorkload
+    /// Every run's passes, in run order.
+    public var runs: [[HostPass]]
+    /// The 1-minute load average at the start of each run.
+    public var loadAverages: [Double]
+
+    /// A measurement of `workload` from runs already made.
+    public init(workload: CalibrationWorkload, runs: [[HostPass]], loadAverages: [Double]) {
+        self.workload = workload
+        self.runs = runs
+        self.loadAverages = loadAverages
+    }
+
+    /// Pass by pass, the median over the runs of wall seconds, CPU seconds and run-queue seconds
+    /// (each median on its own).
+    public var medianPasses: [HostPass] {
+        let n = runs.map(\.count).min() ?? 0
+        return (0..<n).map { i in
+            HostPass(
+                seconds: BenchStatistics.median(runs.map { $0[i].seconds }),
+                cpuSeconds: BenchStatistics.median(runs.map { $0[i].cpuSeconds }),
+                runQueueSeconds: BenchStatistics.median(runs.map { $0[i].runQueueSeconds }))
+        }
+    }
+
+    /// Runs `workload` `repeat` times on the host kernel (``HostCalibrationRun``).
+    /// - Throws: what ``HostCalibrationRun/run(onLockWait:)`` throws.
+    public static func measure(
+        _ workload: CalibrationWorkload, repeat count: Int, workerPath: String? = nil, onLockWait: (String) -> Void = { _ in }
+    ) throws(ScenarioError) -> CalibrationMeasurement {
+        var runs: [[HostPass]] = []
+        var loads: [Double] = []
+        for _ in 0..<max(count, 1) {
+            let r = try HostCalibrationRun(workload: workload, workerPath: workerPath).run(onLockWait: onLockWait)
+            runs.append(r.passes)
+            loads.append(r.loadAverage)
+        }
+        return CalibrationMeasurement(workload: workload, runs: runs, loadAverages: loads)
+    }
+}
+
+/// Fits a ``KSMDCostModel`` to measurements of the host kernel (`ksmd-sim calibrate`).
+///
+/// **CPU**: every pass of every workload is one equation: the pass's path counts on the simulator
+/// (which reproduces the kernel's counters, so its paths are the kernel's) times the unknown
+/// charges equals the kernel's median CPU time of the pass. The charges are the non-negative least
+/// squares solution of the equations each divided by its CPU time (relative errors, so that short
+/// passes weigh as much as long ones). Two charges cannot be told apart by these workloads and are
+/// set by rule: every first visit is also a changed checksum (a new item's old checksum is 0), so
+/// the two always count alike; the fit charges them together to
+/// ``KSMDCostModel/Path/checksumChanged`` and ``KSMDCostModel/Path/newRmapItem`` is 0 (a volatile
+/// page's later visits are charged as a first visit). The workloads have no zero-filled pages:
+/// ``KSMDCostModel/Path/zeroPageMerge`` is charged as ``KSMDCostModel/Path/stableTreeMerge``, the
+/// closest path (a page replaced by a mapping of an existing page). The tree-level charges are 0:
+/// measured on Linux 6.18, a page's search and insert in the unstable tree cost the same (about
+/// 5 µs) in trees of 5,000 and of 200,000 pages (docs/time.md), and with them in the fit the
+/// charges trade off against the per-visit ones from run to run. Other charges whose counts are zero
+/// in every pass keep the prior model's value.
+///
+/// **Wall**: ``KSMDCostModel/hz`` is the host's (from `CONFIG_HZ`), and
+/// ``KSMDCostModel/wakeLatencyNanos`` the candidate (0 to 2 ms) whose simulated passes come closest
+/// to the kernel's wall time (the smallest mean relative error), over the passes in which ksmd
+/// waited for a CPU less than 2% of the time (all passes if none did): time spent waiting behind
+/// other tasks is the machine's load, not ksmd's.
+public enum CostModelFit {
+    /// The fitted model; `prior` supplies the charges no pass exercised, and `hz`, `calibrated` and
+    /// `machine` come from the arguments.
+    /// - Throws: ``ScenarioError`` when a workload cannot be simulated, or there is no pass to fit.
+    public static func fit(
+        _ measurements: [CalibrationMeasurement], prior: KSMDCostModel, hz: Int, calibrated: String, machine: String
+    ) throws(ScenarioError) -> KSMDCostModel {
+        var model = prior
+        model.hz = hz
+        model.calibrated = calibrated
+        model.machine = machine
+        // The counts do not depend on the model: simulate once.
+        var rows: [(counts: KSMDPathCounts, cpu: Double)] = []
+        for m in measurements {
+            let sim = try m.workload.simulate(model: model)
+            for (s, k) in zip(sim, m.medianPasses) where k.cpuSeconds > 0 { rows.append((s.counts, k.cpuSeconds * 1e9)) }
+        }
+        guard !rows.isEmpty else { throw ScenarioError("calibrate: no pass with a CPU time to fit") }
+        // Columns: batch, full_scan, then the paths.
+        func features(_ c: KSMDPathCounts) -> [Double] {
+            var c = c
+            c[.newRmapItem] = 0  // charged with checksum_changed
+            c[.stableTreeLevel] = 0  // not fitted (above)
+            c[.unstableTreeLevel] = 0
+            return [Double(c.batches), Double(c.fullScans)] + KSMDCostModel.Path.allCases.map { Double(c[$0]) }
+        }
+        let x = rows.map { features($0.counts) }
+        let y = rows.map(\.cpu)
+        let columns = x[0].count
+        let used = (0..<columns).filter { j in x.contains { $0[j] > 0 } }
+        let weighted = zip(x, y).map { row, v in used.map { row[$0] / v } }
+        let solution = nonNegativeLeastSquares(weighted, [Double](repeating: 1, count: rows.count))
+        for (k, j) in used.enumerated() {
+            let v = solution[k]
+            switch j {
+            case 0: model.batchNanos = v
+            case 1: model.fullScanNanos = v
+            default: model.pageNanos[j - 2] = v
+            }
+        }
+        model[.newRmapItem] = 0
+        model[.stableTreeLevel] = 0
+        model[.unstableTreeLevel] = 0
+        if !used.contains(2 + KSMDCostModel.Path.zeroPageMerge.index) { model[.zeroPageMerge] = model[.stableTreeMerge] }
+        // Wall: the wake latency, on the passes that met (almost) no load.
+        let quiet = measurements.flatMap { $0.medianPasses }.contains { $0.runQueueSeconds < 0.02 * $0.seconds }
+        var best = (error: Double.infinity, latency: 0.0)
+        // Sleeps end on ticks, so the latency shifts every batch alike and a pass's length hardly
+        // depends on it: it shows in the first pass (run=1 is not on a tick) and where it moves a
+        // batch's end past a tick.
+        for latency in [0.0, 20_000, 50_000, 100_000, 200_000, 400_000, 700_000, 1_000_000, 1_500_000, 2_000_000] {
+            model.wakeLatencyNanos = latency
+            var errors: [Double] = []
+            for m in measurements {
+                let sim = try m.workload.simulate(model: model)
+                for (s, k) in zip(sim, m.medianPasses) where k.seconds > 0 && (!quiet || k.runQueueSeconds < 0.02 * k.seconds) {
+                    errors.append(abs(s.seconds / k.seconds - 1))
+                }
+            }
+            let e = errors.reduce(0, +) / Double(max(errors.count, 1))
+            if e < best.error { best = (e, latency) }
+        }
+        model.wakeLatencyNanos = best.latency
+        return model
+    }
+
+    /// The `x` ≥ 0 minimizing |A x − b|² (Lawson and Hanson's active set, small problems): the
+    /// unconstrained solution over the free columns, moving back toward the last feasible point
+    /// whenever a coefficient would go negative.
+    static func nonNegativeLeastSquares(_ a: [[Double]], _ b: [Double]) -> [Double] {
+        let n = a.first?.count ?? 0
+        var x = [Double](repeating: 0, count: n)
+        var free = Set<Int>()
+        func gradient() -> [Double] {
+            var w = [Double](repeating: 0, count: n)
+            for (row, v) in zip(a, b) {
+                var r = v
+                for j in 0..<n { r -= row[j] * x[j] }
+                for j in 0..<n { w[j] += row[j] * r }
+            }
+            return w
+        }
+        func solve(_ cols: [Int]) -> [Double]? {
+            let m = cols.count
+            var ata = [[Double]](repeating: [Double](repeating: 0, count: m + 1), count: m)
+            for (row, v) in zip(a, b) {
+                for (p, i) in cols.enumerated() {
+                    for (q, j) in cols.enumerated() { ata[p][q] += row[i] * row[j] }
+                    ata[p][m] += row[i] * v
+                }
+            }
+            // Gaussian elimination with partial pivoting; a tiny ridge keeps it regular.
+            for p in 0..<m { ata[p][p] += 1e-12 * max(ata[p][p], 1e-30) }
+            for c in 0..<m {
+                guard let pivot = (c..<m).max(by: { abs(ata[$0][c]) < abs(ata[$1][c]) }), abs(ata[pivot][c]) > 0 else {
+                    return nil
+                }
+                ata.swapAt(c, pivot)
+                for r in 0..<m where r != c {
+                    let f = ata[r][c] / ata[c][c]
+                    if f != 0 { for k in c...m { ata[r][k] -= f * ata[c][k] } }
+                }
+            }
+            return (0..<m).map { ata[$0][m] / ata[$0][$0] }
+        }
+        for _ in 0..<(3 * n + 3) {
+            let w = gradient()
+            let candidates = (0..<n).filter { !free.contains($0) && w[$0] > 1e-12 }
+            guard let j = candidates.max(by: { w[$0] < w[$1] }) else { break }
+            free.insert(j)
+            while true {
+                let cols = free.sorted()
+                guard let z = solve(cols) else {
+                    free.remove(j)
+                    break
+                }
+                if z.allSatisfy({ $0 > 0 }) {
+                    for (k, c) in cols.enumerated() { x[c] = z[k] }
+                    break
+                }
+                // Step from x toward z as far as stays feasible; drop the columns that reach 0.
+                var alpha = 1.0
+                for (k, c) in cols.enumerated() where z[k] <= 0 { alpha = min(alpha, x[c] / (x[c] - z[k])) }
+                for (k, c) in cols.enumerated() { x[c] += alpha * (z[k] - x[c]) }
+                for c in cols where x[c] <= 1e-15 {
+                    x[c] = 0
+                    free.remove(c)
+                }
+                if free.isEmpty { break }
+            }
+        }
+        return x
+    }
+}
