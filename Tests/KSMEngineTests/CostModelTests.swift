@@ -150,6 +150,24 @@ import Testing
         #expect(k.ksm.cpuNanos == batches.reduce(0) { $0 + $1.cpu })
     }
 
+    @Test func aNewSleepMillisecsWakesASleepingKsmd() throws {
+        let k = try Self.workload(pages: 100, pairs: 0) {
+            $0.run = 1
+            $0.sleepMillisecs = 1000
+        }
+        try k.runFor(seconds: 0.5, firstEvent: nil) { _ in nil }
+        // One batch at 0, then asleep until the tick after 1 s.
+        #expect(k.ksmdPathCounts.batches == 1 && k.ksmdNextBatchNanos > 1_000_000_000)
+        // The same value: still asleep (the wait's condition is false).
+        try k.setKSMKnob("sleep_millisecs", .int(1000))
+        #expect(k.ksmdNextBatchNanos > 1_000_000_000)
+        // Another value: it wakes now.
+        try k.setKSMKnob("sleep_millisecs", .int(20))
+        #expect(k.ksmdNextBatchNanos == k.clockNanos)
+        try k.runFor(seconds: 0, firstEvent: nil) { _ in nil }
+        #expect(k.ksmdPathCounts.batches == 2)
+    }
+
     // MARK: JSON
 
     @Test func theJSONFormRoundTrips() throws {
@@ -259,5 +277,55 @@ import Testing
         for row in comparison.rows {
             #expect(abs(row.cpuError) < 1e-6 && abs(row.wallError) < 1e-6, "\(row.workload.name) pass \(row.pass)")
         }
+    }
+
+    // MARK: The command line
+
+    @Test func runTakesACostModelFile() throws {
+        let example = CLITests.example("selftest-merge.json")
+        let plain = try CLITests.ksmdSim(["run", example, "--json"])
+        #expect(plain.status == 0)
+        // The built-in model from a file: the same run.
+        let file = try CLITests.scenarioFile(KSMDCostModel.default.json.serialized())
+        defer { unlink(file) }
+        let same = try CLITests.ksmdSim(["run", example, "--json", "--cost-model", file])
+        #expect(same.status == 0 && same.stdout == plain.stdout)
+        // Another model: other times, the same counters.
+        var slow = KSMDCostModel.default
+        slow.batchNanos *= 1000
+        let slowFile = try CLITests.scenarioFile(slow.json.serialized())
+        defer { unlink(slowFile) }
+        let other = try CLITests.ksmdSim(["run", example, "--json", "--cost-model", slowFile])
+        #expect(other.status == 0 && other.stdout != plain.stdout)
+        let a = try #require(try JSON.parse(plain.stdout)["reports"])
+        let b = try #require(try JSON.parse(other.stdout)["reports"])
+        guard case .array(let ra) = a, case .array(let rb) = b else { throw CostModelError("no reports") }
+        #expect(ra.map { $0["ksm"] } == rb.map { $0["ksm"] })
+    }
+
+    @Test(arguments: [["run"], ["compare", "--rules", "linux-6.17"], ["sweep", "--set", "pages_to_scan=100,200"]])
+    func aBadCostModelFileIsOneLine(command: [String]) throws {
+        let file = try CLITests.scenarioFile(#"{"format": "ksmd-sim-cost-model 1", "hz": 0}"#)
+        defer { unlink(file) }
+        let args = [command[0], CLITests.example("selftest-merge.json")] + command.dropFirst() + ["--cost-model", file]
+        let r = try CLITests.ksmdSim(args)
+        #expect(r.status == 65)
+        #expect(r.stderrLines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("ksmd-sim: \(file): cost model: "), "\(r.stderr)")
+        let missing = try CLITests.ksmdSim(
+            [command[0], CLITests.example("selftest-merge.json")] + command.dropFirst() + [
+                "--cost-model", "/nonexistent/model.json",
+            ])
+        #expect(missing.status == 66 && missing.stderrLines.count == 1, "\(missing.stderr)")
+    }
+
+    @Test func calibrateSaysWhatItNeeds() throws {
+        let noOutput = try CLITests.ksmdSim(["calibrate"])
+        #expect(noOutput.status == 64 && noOutput.stderrLines.count == 1)
+        #expect(noOutput.stderr.contains("calibrate needs -o FILE for the model (or --check)"), "\(noOutput.stderr)")
+        let both = try CLITests.ksmdSim(["calibrate", "--check", "-o", "/tmp/x.json"])
+        #expect(both.status == 64 && both.stderr.contains("--check writes no model"), "\(both.stderr)")
+        let repeats = try CLITests.ksmdSim(["calibrate", "--check", "--repeat", "0"])
+        #expect(repeats.status == 64 && repeats.stderr.contains("--repeat must be between 1 and 100, got 0"))
     }
 }

@@ -102,7 +102,11 @@ extension SimulatedKernel {
         case "pages_to_scan":
             guard !ksm.knobs.advisorScanTime else { throw refused(.EINVAL, "\(allowed) while advisor_mode is none") }
             ksm.knobs.pagesToScan = v
-        case "sleep_millisecs": ksm.knobs.sleepMillisecs = v
+        case "sleep_millisecs":
+            // sleep_millisecs_store() wakes ksm_iter_wait, and ksm_scan_thread()'s wait ends when the
+            // value differs from the one it went to sleep with: a sleeping ksmd runs its next batch now.
+            if v != ksm.knobs.sleepMillisecs && ksm.nextBatchNanos > ksm.clockNanos { ksm.nextBatchNanos = ksm.clockNanos }
+            ksm.knobs.sleepMillisecs = v
         case "max_page_sharing":
             if v == ksm.knobs.maxPageSharing { return }
             guard stableTreeEmptied() else { throw busy() }
