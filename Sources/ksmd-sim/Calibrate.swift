@@ -38,16 +38,60 @@ struct Calibrate: ParsableCommand {
     @Flag(help: "Print the comparison as JSON.")
     var json = false
 
+    @Option(
+        name: .customLong("workload"),
+        help:
+            "With --check, a workload to run instead of the fixed set: PAGES:DUPLICATE_RATIO:PAGES_TO_SCAN:SLEEP_MILLISECS:SMART_SCAN(0|1):PASSES (repeatable)."
+    )
+    var workloads: [String] = []
+
+    @Option(
+        help:
+            "Fit or check with the kernel passes of an earlier `calibrate --json` run (its \"workloads\") instead of measuring: needs no root."
+    )
+    var kernelPasses: String?
+
+    /// `PAGES:RATIO:PTS:SLEEP:SMART:PASSES`.
+    static func parseWorkload(_ text: String) throws -> CalibrationWorkload {
+        let f = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard f.count == 6, let pages = Int(f[0]), let ratio = Double(f[1]), let pts = Int(f[2]), let sleep = Int(f[3]),
+            let smart = Int(f[4]), smart == 0 || smart == 1, let passes = Int(f[5]), pages >= 1, pages <= 2_000_000,
+            ratio >= 0, ratio < 1, pts >= 1, sleep >= 0, sleep <= 60_000, passes >= 1, passes <= 100
+        else {
+            throw ValidationError(
+                "--workload \(text): want PAGES:DUPLICATE_RATIO:PAGES_TO_SCAN:SLEEP_MILLISECS:SMART_SCAN:PASSES, e.g. 10000:0.5:100:20:1:4 (pages 1 to 2000000, ratio 0 to below 1, smart_scan 0 or 1, passes 1 to 100)"
+            )
+        }
+        return CalibrationWorkload(
+            pages: pages, duplicateRatio: ratio, pagesToScan: pts, sleepMillisecs: sleep, smartScan: smart == 1, passes: passes)
+    }
+
     func validate() throws {
         try requireOption("--repeat", repeatCount, in: 1...100)
         if let hz { try requireOption("--hz", hz, in: 1...10_000) }
         if check && output != nil { throw ValidationError("--check writes no model: drop -o") }
         if !check && output == nil { throw ValidationError("calibrate needs -o FILE for the model (or --check)") }
         if !check && costModel != nil { throw ValidationError("--cost-model goes with --check") }
+        if !check && !workloads.isEmpty { throw ValidationError("--workload goes with --check") }
+        if kernelPasses != nil && !workloads.isEmpty {
+            throw ValidationError("--kernel-passes brings its own workloads: drop --workload")
+        }
+        for w in workloads { _ = try Self.parseWorkload(w) }
     }
 
     func run() throws {
         let model = try loadCostModel(costModel)
+        if let kernelPasses {
+            let measurements: [CalibrationMeasurement]
+            do { measurements = try CalibrationMeasurement.load(comparisonJSON: try readScenarioFile(kernelPasses)) } catch let e
+                as ScenarioError
+            {
+                printError("\(kernelPasses): \(e)")
+                throw Exit.dataError
+            }
+            try finish(measurements, model: model, hz: hz ?? model.hz)
+            return
+        }
         do { try HostKernelBenchmark.checkHost() } catch {
             printError("calibrate: \(error)")
             throw Exit.noPermission
@@ -59,7 +103,10 @@ struct Calibrate: ParsableCommand {
         printError(
             "calibrate: each run writes run=2 to /sys/kernel/mm/ksm, which unmerges every KSM page of every process "
                 + "on this host; the knobs are restored after each")
-        let workloads = check ? CalibrationWorkload.checkSet : CalibrationWorkload.calibrationSet
+        let workloads =
+            !self.workloads.isEmpty
+            ? try self.workloads.map(Self.parseWorkload)
+            : check ? CalibrationWorkload.checkSet : CalibrationWorkload.calibrationSet
         var measurements: [CalibrationMeasurement] = []
         for (i, w) in workloads.enumerated() {
             printError("calibrate: \(i + 1)/\(workloads.count): \(w.name), \(w.passes) passes x \(repeatCount)")
@@ -72,6 +119,17 @@ struct Calibrate: ParsableCommand {
                 printError("calibrate: \(error)")
                 throw Exit.dataError
             }
+        }
+        try finish(measurements, model: model, hz: hz)
+    }
+
+    /// Fits (or with --check, takes `model`), writes the model, prints the comparison.
+    private func finish(_ measurements: [CalibrationMeasurement], model: KSMDCostModel, hz: Int) throws {
+        let others = measurements.flatMap(\.otherProcesses)
+        if !others.isEmpty {
+            printError(
+                "calibrate: other processes used KSM during the runs (\(others.joined(separator: ", "))): their pages were in every pass"
+            )
         }
         let used: KSMDCostModel
         if check {

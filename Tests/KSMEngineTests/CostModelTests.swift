@@ -279,6 +279,66 @@ import Testing
         }
     }
 
+    @Test func measurementsRoundTripThroughTheComparisonsJSON() throws {
+        let w = CalibrationWorkload(
+            pages: 700, duplicateRatio: 0.5, pagesToScan: 100, sleepMillisecs: 20, smartScan: true, passes: 3)
+        let passes = try w.simulate(model: .default).map {
+            HostPass(seconds: $0.seconds * 1.01, cpuSeconds: $0.cpuSeconds, runQueueSeconds: 0.001)
+        }
+        let m = CalibrationMeasurement(
+            workload: w, runs: [passes, passes], loadAverages: [0.5, 0.7], otherProcesses: ["1 (qemu)"])
+        let comparison = try CalibrationComparison([m], model: .default)
+        let back = try CalibrationMeasurement.load(comparisonJSON: comparison.json.serialized())
+        #expect(back.count == 1 && back[0].workload == w && back[0].runs == m.runs)
+        #expect(back[0].loadAverages == [0.5, 0.7] && back[0].otherProcesses == ["1 (qemu)"])
+        // 1% slower on the kernel: the simulator's wall error is -1/1.01 + 1, within the targets.
+        #expect(comparison.targetsHold && comparison.rows.allSatisfy { abs($0.wallError + 0.01 / 1.01) < 1e-9 })
+        for bad in ["{}", #"{"workloads": [{"pages": 10}]}"#, "nonsense"] {
+            #expect(throws: ScenarioError.self) { try CalibrationMeasurement.load(comparisonJSON: bad) }
+        }
+    }
+
+    @Test func calibrateChecksAndFitsFromSavedKernelPassesWithoutTheHost() throws {
+        let workloads = [
+            CalibrationWorkload(pages: 800, duplicateRatio: 0, pagesToScan: 100, sleepMillisecs: 10, smartScan: false, passes: 3),
+            CalibrationWorkload(
+                pages: 1_200, duplicateRatio: 0.75, pagesToScan: 400, sleepMillisecs: 20, smartScan: true, passes: 5),
+        ]
+        let measurements = try workloads.map { w in
+            let passes = try w.simulate(model: .default).map {
+                HostPass(seconds: $0.seconds, cpuSeconds: $0.cpuSeconds, runQueueSeconds: 0)
+            }
+            return CalibrationMeasurement(workload: w, runs: [passes], loadAverages: [1])
+        }
+        let file = try CLITests.scenarioFile(try CalibrationComparison(measurements, model: .default).json.serialized())
+        defer { unlink(file) }
+        let check = try CLITests.ksmdSim(["calibrate", "--check", "--kernel-passes", file])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(
+            check.stdout.contains("largest errors: wall 0.0%, CPU 0.0%; targets (wall within 10%, CPU within 25%): hold"),
+            "\(check.stdout)")
+        // Ten times the CPU on the "kernel": every pass misses, exit 1.
+        var slow = measurements
+        for i in slow.indices {
+            slow[i].runs = slow[i].runs.map {
+                $0.map { HostPass(seconds: $0.seconds, cpuSeconds: $0.cpuSeconds * 10, runQueueSeconds: 0) }
+            }
+        }
+        let slowFile = try CLITests.scenarioFile(try CalibrationComparison(slow, model: .default).json.serialized())
+        defer { unlink(slowFile) }
+        let miss = try CLITests.ksmdSim(["calibrate", "--check", "--kernel-passes", slowFile])
+        #expect(miss.status == 1 && miss.stdout.contains("missed in 8 of 8 passes"), "\(miss.stdout)")
+        // A fit writes a model.
+        let out = "/tmp/ksmd-sim-cost-model-\(getpid()).json"
+        defer { unlink(out) }
+        let fit = try CLITests.ksmdSim(["calibrate", "--kernel-passes", file, "-o", out])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        let model = try KSMDCostModel(json: try ProcFiles.read(out).get())
+        #expect(model.hz == 250)
+        let broken = try CLITests.ksmdSim(["calibrate", "--check", "--kernel-passes", "/etc/hostname"])
+        #expect(broken.status == 65 && broken.stderrLines.count == 1, "\(broken.stderr)")
+    }
+
     // MARK: The command line
 
     @Test func runTakesACostModelFile() throws {
@@ -325,6 +385,9 @@ import Testing
         #expect(noOutput.stderr.contains("calibrate needs -o FILE for the model (or --check)"), "\(noOutput.stderr)")
         let both = try CLITests.ksmdSim(["calibrate", "--check", "-o", "/tmp/x.json"])
         #expect(both.status == 64 && both.stderr.contains("--check writes no model"), "\(both.stderr)")
+        let workload = try CLITests.ksmdSim(["calibrate", "--check", "--workload", "1000:1.5:100:20:0:3"])
+        #expect(workload.status == 64 && workload.stderrLines.count == 1)
+        #expect(workload.stderr.contains("--workload 1000:1.5:100:20:0:3: want PAGES:DUPLICATE_RATIO"), "\(workload.stderr)")
         let repeats = try CLITests.ksmdSim(["calibrate", "--check", "--repeat", "0"])
         #expect(repeats.status == 64 && repeats.stderr.contains("--repeat must be between 1 and 100, got 0"))
     }

@@ -27,6 +27,8 @@ public struct CalibrationComparison: Sendable {
 
     /// Every pass of every workload, in order.
     public var rows: [Row]
+    /// The kernel's measurements compared.
+    public var measurements: [CalibrationMeasurement]
     /// The 1-minute load averages at the start of the kernel's runs.
     public var loadAverages: [Double]
     /// The largest wall error that meets the target (0.10: 10%).
@@ -39,6 +41,7 @@ public struct CalibrationComparison: Sendable {
     public init(_ measurements: [CalibrationMeasurement], model: KSMDCostModel) throws(ScenarioError) {
         rows = []
         loadAverages = []
+        self.measurements = measurements
         for m in measurements {
             let sim = try m.workload.simulate(model: model)
             for (i, (s, k)) in zip(sim, m.medianPasses).enumerated() {
@@ -86,12 +89,15 @@ public struct CalibrationComparison: Sendable {
             )
         }
         out.append(
-            "largest errors: wall \(pct(wall)), CPU \(pct(cpu)); targets (wall within \(Int(wallTarget * 100))%, CPU within \(Int(cpuTarget * 100))%): "
+            "largest errors: wall \(SVGChart.fixed(wall * 100, decimals: 1))%, CPU \(SVGChart.fixed(cpu * 100, decimals: 1))%; targets (wall within \(Int(wallTarget * 100))%, CPU within \(Int(cpuTarget * 100))%): "
                 + (targetsHold ? "hold" : "missed in \(misses.count) of \(rows.count) passes"))
         return out.joined(separator: "\n")
     }
 
-    /// The comparison as JSON: `{"passes": [...], "load_averages": [...], "targets_hold": B}`.
+    /// The comparison as JSON: `{"passes": [...], "load_averages": [...], "targets_hold": B,
+    /// "workloads": [...]}`, where `workloads` holds every kernel run's passes
+    /// (``CalibrationMeasurement/json``), so that `calibrate --kernel-passes FILE` can fit or check
+    /// again from them without the host.
     public var json: JSON {
         func r(_ v: Double) -> JSON { v.isFinite ? .double((v * 1e6).rounded() / 1e6) : .null }
         return .object([
@@ -111,6 +117,7 @@ public struct CalibrationComparison: Sendable {
             ),
             ("load_averages", .array(loadAverages.map { .double($0) })),
             ("wall_target", .double(wallTarget)), ("cpu_target", .double(cpuTarget)), ("targets_hold", .bool(targetsHold)),
+            ("workloads", .array(measurements.map(\.json))),
         ])
     }
 }

@@ -7,12 +7,15 @@ public struct CalibrationMeasurement: Sendable {
     public var runs: [[HostPass]]
     /// The 1-minute load average at the start of each run.
     public var loadAverages: [Double]
+    /// Other processes KSM scanned during the runs ("PID (comm)"): their pages were in the passes.
+    public var otherProcesses: [String]
 
     /// A measurement of `workload` from runs already made.
-    public init(workload: CalibrationWorkload, runs: [[HostPass]], loadAverages: [Double]) {
+    public init(workload: CalibrationWorkload, runs: [[HostPass]], loadAverages: [Double], otherProcesses: [String] = []) {
         self.workload = workload
         self.runs = runs
         self.loadAverages = loadAverages
+        self.otherProcesses = otherProcesses
     }
 
     /// Pass by pass, the median over the runs of wall seconds, CPU seconds and run-queue seconds
@@ -27,6 +30,88 @@ public struct CalibrationMeasurement: Sendable {
         }
     }
 
+    /// The measurement as JSON: the workload's fields, the load averages, the other KSM users, and
+    /// every run's passes (`{"seconds": S, "cpu_seconds": C, "runqueue_seconds": R}`).
+    public var json: JSON {
+        let w = workload
+        return .object([
+            ("pages", .int(w.pages)), ("duplicate_ratio", .double(w.duplicateRatio)), ("pages_to_scan", .int(w.pagesToScan)),
+            ("sleep_millisecs", .int(w.sleepMillisecs)), ("smart_scan", .bool(w.smartScan)), ("passes", .int(w.passes)),
+            ("load_averages", .array(loadAverages.map { .double($0) })),
+            ("other_processes", .array(otherProcesses.map { .string($0) })),
+            (
+                "kernel_runs",
+                .array(
+                    runs.map { run in
+                        .array(
+                            run.map {
+                                .object([
+                                    ("seconds", .double($0.seconds)), ("cpu_seconds", .double($0.cpuSeconds)),
+                                    ("runqueue_seconds", .double($0.runQueueSeconds)),
+                                ])
+                            })
+                    })
+            ),
+        ])
+    }
+
+    /// The measurements in the `"workloads"` of a comparison's JSON (``CalibrationComparison/json``,
+    /// `ksmd-sim calibrate --json`).
+    /// - Throws: ``ScenarioError``, one line naming what is missing or wrong.
+    public static func load(comparisonJSON text: String) throws(ScenarioError) -> [CalibrationMeasurement] {
+        let value: JSON
+        do { value = try JSON.parse(text) } catch { throw ScenarioError("kernel passes: not JSON: \(error)") }
+        guard case .array(let items)? = value["workloads"], !items.isEmpty else {
+            throw ScenarioError("kernel passes: no \"workloads\" (write them with ksmd-sim calibrate --json)")
+        }
+        func number(_ v: JSON?, _ what: String) throws(ScenarioError) -> Double {
+            switch v {
+            case .int(let n)?: return Double(n)
+            case .double(let d)?: return d
+            default: throw ScenarioError("kernel passes: \(what) must be a number")
+            }
+        }
+        var out: [CalibrationMeasurement] = []
+        for (i, item) in items.enumerated() {
+            let at = "workloads[\(i)]"
+            guard case .bool(let smart)? = item["smart_scan"] else {
+                throw ScenarioError("kernel passes: \(at).smart_scan must be a boolean")
+            }
+            let w = CalibrationWorkload(
+                pages: Int(try number(item["pages"], "\(at).pages")),
+                duplicateRatio: try number(item["duplicate_ratio"], "\(at).duplicate_ratio"),
+                pagesToScan: Int(try number(item["pages_to_scan"], "\(at).pages_to_scan")),
+                sleepMillisecs: Int(try number(item["sleep_millisecs"], "\(at).sleep_millisecs")), smartScan: smart,
+                passes: Int(try number(item["passes"], "\(at).passes")))
+            try w.check()
+            guard case .array(let runItems)? = item["kernel_runs"], !runItems.isEmpty else {
+                throw ScenarioError("kernel passes: \(at).kernel_runs must be a non-empty array")
+            }
+            var runs: [[HostPass]] = []
+            for (r, run) in runItems.enumerated() {
+                guard case .array(let passes) = run else {
+                    throw ScenarioError("kernel passes: \(at).kernel_runs[\(r)] must be an array")
+                }
+                var ps: [HostPass] = []
+                for (p, pass) in passes.enumerated() {
+                    let where_ = "\(at).kernel_runs[\(r)][\(p)]"
+                    ps.append(
+                        HostPass(
+                            seconds: try number(pass["seconds"], "\(where_).seconds"),
+                            cpuSeconds: try number(pass["cpu_seconds"], "\(where_).cpu_seconds"),
+                            runQueueSeconds: try number(pass["runqueue_seconds"], "\(where_).runqueue_seconds")))
+                }
+                runs.append(ps)
+            }
+            var loads: [Double] = []
+            if case .array(let l)? = item["load_averages"] { for v in l { loads.append(try number(v, "\(at).load_averages")) } }
+            var others: [String] = []
+            if case .array(let o)? = item["other_processes"] { for case .string(let s) in o { others.append(s) } }
+            out.append(CalibrationMeasurement(workload: w, runs: runs, loadAverages: loads, otherProcesses: others))
+        }
+        return out
+    }
+
     /// Runs `workload` `repeat` times on the host kernel (``HostCalibrationRun``).
     /// - Throws: what ``HostCalibrationRun/run(onLockWait:)`` throws.
     public static func measure(
@@ -34,12 +119,14 @@ public struct CalibrationMeasurement: Sendable {
     ) throws(ScenarioError) -> CalibrationMeasurement {
         var runs: [[HostPass]] = []
         var loads: [Double] = []
+        var others: [String] = []
         for _ in 0..<max(count, 1) {
             let r = try HostCalibrationRun(workload: workload, workerPath: workerPath).run(onLockWait: onLockWait)
             runs.append(r.passes)
             loads.append(r.loadAverage)
+            for o in r.otherProcesses where !others.contains(o) { others.append(o) }
         }
-        return CalibrationMeasurement(workload: workload, runs: runs, loadAverages: loads)
+        return CalibrationMeasurement(workload: workload, runs: runs, loadAverages: loads, otherProcesses: others)
     }
 }
 

@@ -41,6 +41,8 @@ public struct CalibrationWorkload: Sendable, Equatable {
         .init(pages: 200_000, duplicateRatio: 0, pagesToScan: 20_000, sleepMillisecs: 10, smartScan: false, passes: 5),
         .init(pages: 50_000, duplicateRatio: 0, pagesToScan: 5_000, sleepMillisecs: 20, smartScan: true, passes: 9),
         .init(pages: 5_000, duplicateRatio: 0.5, pagesToScan: 100, sleepMillisecs: 20, smartScan: true, passes: 4),
+        .init(pages: 5_000, duplicateRatio: 0.5, pagesToScan: 5_000, sleepMillisecs: 10, smartScan: false, passes: 8),
+        .init(pages: 100_000, duplicateRatio: 0.9, pagesToScan: 10_000, sleepMillisecs: 50, smartScan: true, passes: 6),
     ]
 
     /// The workloads `calibrate --check` compares on: others than the calibration's, spanning the
