@@ -150,9 +150,9 @@ public struct CalibrationMeasurement: Sendable {
 ///
 /// **Wall**: ``KSMDCostModel/hz`` is the host's (from `CONFIG_HZ`), and
 /// ``KSMDCostModel/wakeLatencyNanos`` the candidate (0 to 2 ms) whose simulated passes come closest
-/// to the kernel's wall time (the smallest mean relative error), over the passes in which ksmd
-/// waited for a CPU less than 2% of the time (all passes if none did): time spent waiting behind
-/// other tasks is the machine's load, not ksmd's.
+/// to the kernel's wall time less the time ksmd waited on the run queue (the smallest mean
+/// relative error): waiting behind other tasks is the machine's load, not ksmd's, and the model
+/// describes an idle machine.
 public enum CostModelFit {
     /// The fitted model; `prior` supplies the charges no pass exercised, and `hz`, `calibrated` and
     /// `machine` come from the arguments.
@@ -197,8 +197,7 @@ public enum CostModelFit {
         model[.stableTreeLevel] = 0
         model[.unstableTreeLevel] = 0
         if !used.contains(2 + KSMDCostModel.Path.zeroPageMerge.index) { model[.zeroPageMerge] = model[.stableTreeMerge] }
-        // Wall: the wake latency, on the passes that met (almost) no load.
-        let quiet = measurements.flatMap { $0.medianPasses }.contains { $0.runQueueSeconds < 0.02 * $0.seconds }
+        // Wall: the wake latency, against the kernel's passes without their run-queue wait.
         var best = (error: Double.infinity, latency: 0.0)
         // Sleeps end on ticks, so the latency shifts every batch alike and a pass's length hardly
         // depends on it: it shows in the first pass (run=1 is not on a tick) and where it moves a
@@ -208,8 +207,8 @@ public enum CostModelFit {
             var errors: [Double] = []
             for m in measurements {
                 let sim = try m.workload.simulate(model: model)
-                for (s, k) in zip(sim, m.medianPasses) where k.seconds > 0 && (!quiet || k.runQueueSeconds < 0.02 * k.seconds) {
-                    errors.append(abs(s.seconds / k.seconds - 1))
+                for (s, k) in zip(sim, m.medianPasses) where k.seconds - k.runQueueSeconds > 0 {
+                    errors.append(abs(s.seconds / (k.seconds - k.runQueueSeconds) - 1))
                 }
             }
             let e = errors.reduce(0, +) / Double(max(errors.count, 1))

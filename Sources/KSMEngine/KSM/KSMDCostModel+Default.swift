@@ -5,9 +5,9 @@ extension KSMDCostModel {
     /// docs/cost-model-default.json.
     public static let `default` = KSMDCostModel(
         uncheckedPageNanos: [
-            .newRmapItem: 0, .checksumChanged: 993, .alreadyMerged: 363, .zeroPageMerge: 4774, .stableTreeMerge: 4774,
-            .unstableInsert: 5370, .unstableMerge: 5775, .smartScanSkip: 215, .stableTreeLevel: 0, .unstableTreeLevel: 0,
-        ], batchNanos: 5774, fullScanNanos: 915256, hz: 250, wakeLatencyNanos: 0,
+            .newRmapItem: 0, .checksumChanged: 1091, .alreadyMerged: 364, .zeroPageMerge: 4280, .stableTreeMerge: 4280,
+            .unstableInsert: 5533, .unstableMerge: 5606, .smartScanSkip: 256, .stableTreeLevel: 0, .unstableTreeLevel: 0,
+        ], batchNanos: 35700, fullScanNanos: 0, hz: 250, wakeLatencyNanos: 1_500_000,
         calibrated: "2026-11-29", machine: "AMD EPYC, 2 CPUs, Linux 6.18.44-fc-v595")
 
     /// A model from constants known to be in range (for ``default``).

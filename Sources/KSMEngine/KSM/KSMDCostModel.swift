@@ -121,18 +121,12 @@ public struct KSMDCostModel: Equatable, Sendable {
     // MARK: Charges
 
     /// ksmd's CPU nanoseconds for what `counts` records: ``batchNanos`` per batch,
-    /// ``fullScanNanos`` per full scan, and each path's count times its charge.
+    /// ``fullScanNanos`` per full scan, and each path's count times its charge. The simulated clock
+    /// charges each batch this, rounded to whole nanoseconds (at least 1, so that time moves).
     public func cpuNanos(_ counts: KSMDPathCounts) -> Double {
         var sum = Double(counts.batches) * batchNanos + Double(counts.fullScans) * fullScanNanos
         for i in pageNanos.indices { sum += Double(counts.counts[i]) * pageNanos[i] }
         return sum
-    }
-
-    /// The same, rounded to whole nanoseconds (at least 1 for a batch, so that time always moves),
-    /// as the simulated clock charges it.
-    func batchCPUNanos(_ counts: KSMDPathCounts) -> Int {
-        let n = cpuNanos(counts).rounded()
-        return n >= Double(Int.max) ? .max : max(Int(n), 1)
     }
 
     // MARK: Sleeps
