@@ -49,7 +49,7 @@ public struct KSMDCostModel: Equatable, Sendable {
         /// it this pass), for every visit that searches it.
         case unstableTreeLevel = "unstable_tree_level"
 
-        /// The path's position in ``allCases``.
+        /// The path's position in `allCases`.
         public var index: Int {
             switch self {
             case .newRmapItem: 0
