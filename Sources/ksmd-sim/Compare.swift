@@ -33,6 +33,9 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var memoryBudget: MemoryBudgetOption
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     func validate() throws {
         let items = rules.split(separator: ",", omittingEmptySubsequences: false)
         guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
@@ -43,12 +46,14 @@ struct Compare: ParsableCommand {
     func run() throws {
         let scenario = try loadScenario(file)
         let ruleSets = try rules.split(separator: ",").map { try loadRuleSet(String($0)) }
+        let model = try loadCostModel(costModel)
         var runs: [(EligibilityRules, [Report])] = []
         for r in ruleSets {
             var s = scenario
             s.rules = r
             let backend = SimulatorBackend(
-                rules: r, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content)
+                rules: r, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content,
+                costModel: model)
             runs.append((r, try runScenario(s, on: backend, file: file)))
         }
         if json {

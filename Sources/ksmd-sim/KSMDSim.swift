@@ -13,7 +13,7 @@ struct KSMDSim: ParsableCommand {
         discussion: "With no subcommand, runs a built-in demonstration.",
         subcommands: [
             Demo.self, Run.self, Compare.self, Kernel.self, Estimate.self, Capture.self, Random.self, Bench.self, Soak.self,
-            Sweep.self,
+            Sweep.self, Calibrate.self,
         ],
         defaultSubcommand: Demo.self
     )
@@ -133,6 +133,19 @@ func runAndPrint(_ scenario: Scenario, on backend: ScenarioBackend, file: String
     } else {
         print(header)
         for r in reports { print(r.text) }
+    }
+}
+
+/// The cost model in `path` (``KSMDCostModel/init(json:)``), or the built-in one for `nil`; exits
+/// with one line when the file cannot be read (66) or is not a usable model (65).
+func loadCostModel(_ path: String?) throws -> KSMDCostModel {
+    guard let path else { return .default }
+    let text = try readScenarioFile(path)
+    do {
+        return try KSMDCostModel(json: text)
+    } catch {
+        printError("\(path): \(error)")
+        throw Exit.dataError
     }
 }
 

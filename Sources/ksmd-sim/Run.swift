@@ -35,10 +35,14 @@ struct Run: ParsableCommand {
 
     @OptionGroup var content: ContentOption
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     func run() throws {
         let scenario = try loadScenario(file)
         let backend = SimulatorBackend(
-            rules: scenario.rules, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content)
+            rules: scenario.rules, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content,
+            costModel: try loadCostModel(costModel))
         let reports = try runScenario(scenario, on: backend, file: file)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {

@@ -49,6 +49,9 @@ struct SweepRun: ParsableCommand {
 
     @OptionGroup var memoryBudget: MemoryBudgetOption
 
+    @Option(help: "A cost-model file for the simulated clock (ksmd-sim calibrate writes one; default: the built-in model).")
+    var costModel: String?
+
     @Option(help: ArgumentHelp(visibility: .private))
     var point: Int?
 
@@ -71,6 +74,7 @@ struct SweepRun: ParsableCommand {
 
     func run() throws {
         let scenario = try loadScenario(file)
+        let model = try loadCostModel(costModel)
         let ruleSets: [EligibilityRules] =
             try rules.map { try $0.split(separator: ",").map { try loadRuleSet(String($0)) } } ?? [scenario.rules]
         let grid: SweepGrid
@@ -92,7 +96,7 @@ struct SweepRun: ParsableCommand {
             }
             guard let r = ruleSets.first(where: { $0.name == p.rules }) else { throw Exit.usage }
             do {
-                print(try p.run(scenario, rules: r, memoryBudgetPages: budgetPages).json.serialized())
+                print(try p.run(scenario, rules: r, memoryBudgetPages: budgetPages, costModel: model).json.serialized())
             } catch {
                 printError("\(file): \(error.description)")
                 throw Exit.dataError
@@ -107,6 +111,7 @@ struct SweepRun: ParsableCommand {
         }
         var arguments = [file] + settings.flatMap { ["--set", $0] } + (rules.map { ["--rules", $0] } ?? [])
         arguments += ["--memory-budget-mib", "\(max(1, memoryBudget.bytes(share: jobs) >> 20))"]
+        if let costModel { arguments += ["--cost-model", costModel] }
         let outcomes = try PointRunner.run(indices, jobs: jobs, arguments: arguments)
         let result: SweepResult
         do {

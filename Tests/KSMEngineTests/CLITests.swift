@@ -220,9 +220,9 @@ struct CLITests {
         let r = try Self.ksmdSim(["run", Self.example("selftest-merge.json"), "--plot", svg])
         #expect(r.status == 0)
         let text = try ProcFiles.read(svg).get()
-        // The samples span 0 to 0.040063 s (the end of the batch that completed the third full
-        // scan): "0.0–0.0 s" before.
-        #expect(text.contains("full scans 0–3, simulated time 0–0.0401 s"), "\(text.prefix(2000))")
+        // The samples span 0 to about 0.05 s under the built-in cost model (the end of the batch
+        // that completed the third full scan): "0.0–0.0 s" before.
+        #expect(text.contains("full scans 0–3, simulated time 0–0.0495 s"), "\(text.prefix(2000))")
     }
 
     /// An output file that cannot be created is EX_CANTCREAT (73), as for `capture`, not a data

@@ -254,7 +254,7 @@ public struct HostKernelBenchmark: Sendable {
 
     /// Writes ``ScanBenchmark``'s contents (``ScanBenchmark/fill(_:page:)``) through
     /// `/proc/PID/mem`, 1 MiB at a time; returns their ``ContentDigest``.
-    private func writeContents(pid: pid_t, at address: UInt64) throws -> UInt64 {
+    func writeContents(pid: pid_t, at address: UInt64) throws -> UInt64 {
         let path = "/proc/\(pid)/mem"
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw HostError.system("open \(path)", errno) }
@@ -359,7 +359,7 @@ public struct HostKernelBenchmark: Sendable {
 
 /// A sysfs counter read again and again through one descriptor (`pread` at offset 0), without
 /// allocating.
-private struct SysfsCounter {
+struct SysfsCounter {
     let fd: Int32
 
     init?(_ path: String) {

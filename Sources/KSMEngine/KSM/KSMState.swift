@@ -89,8 +89,10 @@ final class KSMState {
     @exclusivity(unchecked) var cpuNanos = 0
     /// When ksmd's next batch is due (it sleeps `sleep_millisecs` after each).
     @exclusivity(unchecked) var nextBatchNanos = 0
-    /// Modelled CPU cost of scanning one page, in nanoseconds.
-    @exclusivity(unchecked) var nanosPerPage = 2_000
+    /// What ksmd's batches, pages and sleeps cost on the clock.
+    @exclusivity(unchecked) var costModel = KSMDCostModel.default
+    /// How many visits took each path (what ``costModel`` charges for).
+    @exclusivity(unchecked) var paths = KSMDPathCounters()
     @exclusivity(unchecked) var advisorStartScan = 0
     @exclusivity(unchecked) var advisorScanTime = 0
     @exclusivity(unchecked) var advisorChange = 0

@@ -102,7 +102,11 @@ extension SimulatedKernel {
         case "pages_to_scan":
             guard !ksm.knobs.advisorScanTime else { throw refused(.EINVAL, "\(allowed) while advisor_mode is none") }
             ksm.knobs.pagesToScan = v
-        case "sleep_millisecs": ksm.knobs.sleepMillisecs = v
+        case "sleep_millisecs":
+            // sleep_millisecs_store() wakes ksm_iter_wait, and ksm_scan_thread()'s wait ends when the
+            // value differs from the one it went to sleep with: a sleeping ksmd runs its next batch now.
+            if v != ksm.knobs.sleepMillisecs && ksm.nextBatchNanos > ksm.clockNanos { ksm.nextBatchNanos = ksm.clockNanos }
+            ksm.knobs.sleepMillisecs = v
         case "max_page_sharing":
             if v == ksm.knobs.maxPageSharing { return }
             guard stableTreeEmptied() else { throw busy() }
@@ -268,19 +272,54 @@ extension SimulatedKernel {
     /// When ksmd's next batch is due, in simulated nanoseconds.
     public var ksmdNextBatchNanos: Int { ksm.nextBatchNanos }
 
-    /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)` and its CPU
-    /// time, which the clock advances by; the next is due `sleep_millisecs` later. The clock
-    /// stays at the batch's end, so that others (mutators, ksmtuned) act during ksmd's sleep.
-    /// A wake-up costs at least this much (scheduling), so time always moves.
-    static let batchOverheadNanos = 1_000
-
+    /// One wake-up of ksmd at the current simulated time: `ksm_do_scan(pages_to_scan)`, charged by
+    /// the cost model for what its pages did (``KSMDCostModel``), which the clock and ksmd's CPU
+    /// time advance by; the next batch is due when ksmd's sleep ends
+    /// (``KSMDCostModel/nextBatchNanos(afterBatchEndingAt:sleepMillisecs:)``: jiffy-rounded, on a
+    /// tick). The clock stays at the batch's end, so that others (mutators, ksmtuned) act during
+    /// ksmd's sleep.
     func ksmdBatch() {
-        let scanned = ksmDoScan(ksm.knobs.pagesToScan)
-        let cpu = Self.saturatingAdd(Self.saturatingMultiply(scanned, ksm.nanosPerPage), Self.batchOverheadNanos)
+        let before = ksm.paths
+        let skippedBefore = ksm.pagesSkipped
+        ksmDoScan(ksm.knobs.pagesToScan)
+        ksm.paths.batches &+= 1
+        let cpu = batchCPUNanos(from: before, skipped: ksm.pagesSkipped &- skippedBefore)
         ksm.cpuNanos = Self.saturatingAdd(ksm.cpuNanos, cpu)
         ksm.clockNanos = Self.saturatingAdd(ksm.clockNanos, cpu)
         onBatchEnd?()
-        ksm.nextBatchNanos = Self.saturatingAdd(ksm.clockNanos, Self.saturatingMultiply(ksm.knobs.sleepMillisecs, 1_000_000))
+        ksm.nextBatchNanos = ksm.costModel.nextBatchNanos(
+            afterBatchEndingAt: ksm.clockNanos, sleepMillisecs: ksm.knobs.sleepMillisecs)
+    }
+
+    /// The CPU nanoseconds of the batch since `before` (whole nanoseconds, at least 1).
+    private func batchCPUNanos(from before: KSMDPathCounters, skipped: Int) -> Int {
+        let m = ksm.costModel
+        let now = ksm.paths
+        var sum = m.batchNanos + Double(now.fullScans &- before.fullScans) * m.fullScanNanos
+        for p in KSMDCostModel.Path.allCases {
+            sum += Double(now.count(p, skipped: skipped) &- before.count(p, skipped: 0)) * m[p]
+        }
+        let n = sum.rounded()
+        return n >= Double(Int.max) ? .max : max(Int(n), 1)
+    }
+
+    /// The cost model of the clock (``KSMDCostModel/default`` unless set): what each batch, page
+    /// visit and sleep of ksmd costs in simulated time. Set it before the run; a change applies
+    /// from the next batch.
+    public var costModel: KSMDCostModel {
+        get { ksm.costModel }
+        set { ksm.costModel = newValue }
+    }
+
+    /// How many of ksmd's page visits took each path, and its batches and full scans, since the
+    /// kernel started (never reset, not even by run=2).
+    public var ksmdPathCounts: KSMDPathCounts {
+        let p = ksm.paths
+        var c = KSMDPathCounts()
+        c.batches = p.batches
+        c.fullScans = p.fullScans
+        for path in KSMDCostModel.Path.allCases { c[path] = p.count(path, skipped: ksm.pagesSkipped) }
+        return c
     }
 
     static func saturatingAdd(_ a: Int, _ b: Int) -> Int {

@@ -104,6 +104,7 @@ extension SimulatedKernel {
             ksm.cursor = nil
             advisorStopScan()
             ksm.seqnr += 1
+            ksm.paths.fullScans &+= 1
             onFullScan?()
             return nil
         }
@@ -182,7 +183,10 @@ extension SimulatedKernel {
         let node = store.ksmNode[Int(page)]
         if node >= 0 {
             // Already a KSM page: nothing to do if this item is listed from its node.
-            if ksm.items[Int(item)].state == .stable && ksm.items[Int(item)].node == node { return }
+            if ksm.items[Int(item)].state == .stable && ksm.items[Int(item)].node == node {
+                ksm.paths.alreadyMerged &+= 1
+                return
+            }
             // A KSM page forked: may go over max_page_sharing.
             if !isPageSharingCandidate(node) { maxPageSharingBypass = true }
         } else {
@@ -200,18 +204,27 @@ extension SimulatedKernel {
                 ksm.items[i].hashIsChecksummed = true
                 if ksm.items[i].oldChecksum != checksum {
                     ksm.items[i].oldChecksum = checksum
+                    ksm.paths.checksumChanged &+= 1
                     return
                 }
             }
-            if !tryToMergeWithZeroPage(item, page, C.self) { return }
+            if !tryToMergeWithZeroPage(item, page, C.self) {
+                ksm.paths.zeroPageMerge &+= 1
+                return
+            }
             key = hash & ksm.keyMask
         }
 
         // The stable tree first.
         let kpage = stableTreeSearch(page, key: key, C.self)
-        if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node { return }
+        ksm.paths.stableTreeLevels &+= KSMDPathCounters.levels(ksm.pagesShared)
+        if let kpage, kpage == page, ksm.items[Int(item)].state == .stable, ksm.items[Int(item)].node == node {
+            ksm.paths.alreadyMerged &+= 1
+            return
+        }
         removeRmapItemFromTree(item)
         if let kpage {
+            ksm.paths.stableTreeMerge &+= 1
             if tryToMergeWithKSMPage(item, page, kpage, compared: true, C.self) {
                 stableTreeAppend(item, store.ksmNode[Int(kpage)], bypass: maxPageSharingBypass)
             }
@@ -219,7 +232,12 @@ extension SimulatedKernel {
         }
 
         // Then the unstable tree: pair with an identical page there, or wait in it.
-        guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key, C.self) else { return }
+        ksm.paths.unstableTreeLevels &+= KSMDPathCounters.levels(ksm.unstableIndex.count)
+        guard let (treeItem, treePage) = unstableTreeSearchInsert(item, page, key: &key, C.self) else {
+            ksm.paths.unstableInsert &+= 1
+            return
+        }
+        ksm.paths.unstableMerge &+= 1
         guard tryToMergeTwoPages(item, page, treeItem, treePage, C.self) else { return }
         let newNode = stableTreeInsert(page, key: key!, C.self)
         stableTreeAppend(treeItem, newNode, bypass: false)

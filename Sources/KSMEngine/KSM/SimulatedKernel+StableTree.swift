@@ -10,6 +10,7 @@ extension SimulatedKernel {
 
     func allocRmapItem(_ mm: MM, address: Int) -> Int32 {
         ksm.rmapItems += 1
+        ksm.paths.newRmapItem &+= 1
         mm.ksmRmapItems += 1
         let item = RmapItem(mm: mm.id, address: address)
         if let i = ksm.freeItems.popLast() {

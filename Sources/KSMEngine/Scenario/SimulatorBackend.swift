@@ -15,8 +15,14 @@ public final class SimulatorBackend: ScenarioBackend {
     ///   - memoryBudgetPages: The most pages the simulator may hold (``SimulatedKernel/memoryBudgetPages``);
     ///     `nil` keeps the default (``SimulatedKernel/defaultMemoryBudgetPages``, or its equivalent with ids).
     ///   - content: What a simulated page holds: 4 KiB of bytes or a content id (``PageContentMode``).
-    public init(rules: EligibilityRules, memoryBudgetPages: Int? = nil, content: PageContentMode = .bytes) {
+    ///   - costModel: What ksmd's batches, pages and sleeps cost on the clock
+    ///     (``SimulatedKernel/costModel``).
+    public init(
+        rules: EligibilityRules, memoryBudgetPages: Int? = nil, content: PageContentMode = .bytes,
+        costModel: KSMDCostModel = .default
+    ) {
         kernel = SimulatedKernel(rules: rules, content: content)
+        kernel.costModel = costModel
         if let memoryBudgetPages { kernel.memoryBudgetPages = memoryBudgetPages }
         // A full scan ends a batch: its sample is taken at the end of that batch's CPU time, after
         // the batch's merge counters, so that the changes of the batch count in the scan it ends.

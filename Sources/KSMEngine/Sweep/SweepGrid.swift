@@ -181,16 +181,16 @@ public struct SweepPoint: Hashable, Sendable {
     }
 
     /// Runs the point: `scenario` with its knobs (``applied(to:)``) under `rules` on a new
-    /// ``SimulatorBackend``, and summarises the run.
+    /// ``SimulatorBackend`` whose clock runs on `costModel`, and summarises the run.
     /// - Throws: ``ScenarioError``, one line, as ``ScenarioRunner/run(_:on:onReport:onStep:)``
     ///   throws it.
     /// - Complexity: The scenario's run.
-    public func run(_ scenario: Scenario, rules: EligibilityRules, memoryBudgetPages: Int? = nil) throws(ScenarioError)
-        -> RunSummary
-    {
+    public func run(
+        _ scenario: Scenario, rules: EligibilityRules, memoryBudgetPages: Int? = nil, costModel: KSMDCostModel = .default
+    ) throws(ScenarioError) -> RunSummary {
         var s = applied(to: scenario)
         s.rules = rules
-        let backend = SimulatorBackend(rules: rules, memoryBudgetPages: memoryBudgetPages)
+        let backend = SimulatorBackend(rules: rules, memoryBudgetPages: memoryBudgetPages, costModel: costModel)
         _ = try ScenarioRunner.run(s, on: backend)
         return backend.summary
     }
