@@ -10,6 +10,10 @@ final class MM {
     /// Sorted, non-overlapping.
     @exclusivity(unchecked) var vmas: [VMA] = []
     @exclusivity(unchecked) var pageTable = PageTable()
+    /// The page-table entries of shared mappings (their pages live in their object's page cache):
+    /// a non-zero entry where a write faulted the page in, for smaps `Rss`. Not copied by fork
+    /// (`vma_needs_copy()`: a shared VMA's entries are faulted again on use).
+    @exclusivity(unchecked) var sharedPTEs = PageTable()
     /// `MMF_VM_MERGE_ANY`: set by `prctl(PR_SET_MEMORY_MERGE, 1)`, inherited by fork and execve.
     @exclusivity(unchecked) var mergeAny = false
     /// `MMF_VM_MERGEABLE`: registered with ksmd (has an mm_slot).

@@ -48,6 +48,7 @@ extension SimulatedKernel {
         if v.flags.contains(.mayShare), let oid = v.object {
             let obj = objects[oid]
             let offset = v.pgoff + (page - v.start)
+            mm.sharedPTEs[page] = 1
             if let h = obj.pages[offset] { return h }
             let h = store.allocate()
             store.bytes(h).initializeMemory(as: UInt8.self, repeating: 0, count: PageStore.pageSize)

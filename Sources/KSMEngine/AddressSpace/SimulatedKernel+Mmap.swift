@@ -129,6 +129,7 @@ extension SimulatedKernel {
     /// Drops the anonymous pages mapped in `range` (`zap_page_range()`).
     func zap(_ mm: MM, _ range: Range<Int>) {
         for h in mm.pageTable.removeAll(in: range) { unmapPage(mm, h) }
+        _ = mm.sharedPTEs.removeAll(in: range)
     }
 
     /// Releases one mapping of an anonymous page (or of a KSM zero page).

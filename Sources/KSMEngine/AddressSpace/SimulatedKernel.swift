@@ -23,6 +23,10 @@ public enum Advice: String, Sendable, CaseIterable {
     case unmergeable
     /// `MADV_DONTNEED` (4).
     case dontNeed = "dontneed"
+    /// `MADV_HUGEPAGE` (14): sets `VM_HUGEPAGE` (smaps `hg`) and clears `VM_NOHUGEPAGE`.
+    case hugePage = "hugepage"
+    /// `MADV_NOHUGEPAGE` (15): sets `VM_NOHUGEPAGE` (smaps `nh`) and clears `VM_HUGEPAGE`.
+    case noHugePage = "nohugepage"
 }
 
 /// A simulated machine: processes with Linux's VMA rules and memory, under one KSM eligibility rule

@@ -31,6 +31,20 @@ public final class SimulatorBackend: ScenarioBackend {
 
     @exclusivity(unchecked) private var fullScanPending = false
 
+    /// The scenario's transparent-huge-page settings (``configureTHP(_:)``), or `nil`.
+    @exclusivity(unchecked) public private(set) var thp: THPSettings?
+
+    /// Takes a scenario's THP settings: reports then carry `Rss`, `AnonHugePages` (0) and the THP
+    /// events (0).
+    ///
+    /// Huge pages themselves are not modelled yet: a write that could fault one (see
+    /// ``SimulatedKernel/mayFaultHugePage(_:at:mode:)``) ends the run with an error instead of
+    /// giving results the kernel would not, and so do the steps that write without a `write`
+    /// step (`load`, `clone`, `mutator`).
+    public func configureTHP(_ settings: THPSettings) throws {
+        thp = settings
+    }
+
     /// Convergence, savings, their times and ksmd's CPU time, from the run so far (the state now
     /// counts as the series' last point).
     public var summary: RunSummary {
@@ -81,6 +95,13 @@ public final class SimulatorBackend: ScenarioBackend {
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
         try action.validate()
         defer { noteMergeCounters() }
+        if thp != nil {
+            switch action {
+            case .load, .clone, .mutator:
+                throw ScenarioError("load, clone and mutator steps are not modelled with transparent huge pages yet")
+            default: break
+            }
+        }
         switch action {
         case .spawn(let name): pids[try newName(name)] = kernel.spawn()
         case .fork(let parent, let child):
@@ -100,6 +121,13 @@ public final class SimulatorBackend: ScenarioBackend {
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
             try checkBudget(pages: pages, "writing \(pages) pages")
+            if let mode = thp?.enabled {
+                for page in at..<(at + max(pages, 0)) where try kernel.mayFaultHugePage(p(name), at: page, mode: mode) {
+                    throw ScenarioError(
+                        "page \(page) of process \(name) would fault a transparent huge page (thp enabled \"\(mode.rawValue)\"), "
+                            + "which the simulator does not model yet")
+                }
+            }
             try kernel.write(p(name), at: at, pages: pages, fill: try fills.filler(for: fill))
         case .scan(let n):
             recordSample()
@@ -196,10 +224,12 @@ public final class SimulatorBackend: ScenarioBackend {
                     name: name, ksmStat: try kernel.ksmStat(pid),
                     vmas: try kernel.vmas(pid).map {
                         VMAReport(
-                            start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0))
+                            start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0),
+                            rssKB: thp == nil ? nil : try kernel.residentKilobytes(pid, $0), anonHugeKB: thp == nil ? nil : 0)
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
-            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs)
+            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs,
+            thp: thp == nil ? nil : THPEvents())
     }
 }
