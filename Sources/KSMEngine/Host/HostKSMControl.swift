@@ -88,6 +88,8 @@ final class HostKSMControl {
         released = true
         HostKSMRestorer.restoreNow()
         HostKSMRestorer.disarm()
+        if let p = khugepagedAnchor { munmap(p, Self.anchorBytes) }
+        khugepagedAnchor = nil
         flock(lockFD, LOCK_UN)
         close(lockFD)
     }
@@ -126,6 +128,29 @@ final class HostKSMControl {
                 throw ScenarioError("cannot write \(value) to \(path): \(String(cString: strerror(r)))")
             }
         }
+        holdKhugepagedAsleep()
+    }
+
+    /// A `VM_HUGEPAGE` range of this process, never touched, registered with khugepaged for the
+    /// run (measured: without it the workers' first `MADV_HUGEPAGE` found khugepaged's list
+    /// empty, woke it at once whatever `scan_sleep_millisecs` said (`__khugepaged_enter()`), and
+    /// it collapsed a range holding one 4 KiB page into a huge page).
+    private var khugepagedAnchor: UnsafeMutableRawPointer?
+    private static let anchorBytes = 4 << 20
+
+    /// Registers ``khugepagedAnchor`` and waits (up to 3 s) for khugepaged to finish the pass that
+    /// registration or the knob write woke it for: it then sleeps `scan_sleep_millisecs`, and
+    /// later registrations do not wake it, its list not being empty.
+    private func holdKhugepagedAsleep() {
+        guard khugepagedAnchor == nil else { return }
+        let fullScansPath = "\(Self.thpDirectory)/khugepaged/full_scans"
+        let before = ProcFiles.integer(fullScansPath)
+        guard let p = mmap(nil, Self.anchorBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
+        else { return }
+        khugepagedAnchor = p
+        _ = madvise(p, Self.anchorBytes, 14)  // MADV_HUGEPAGE
+        let deadline = WorkerProcess.monotonicSeconds() + 3
+        while ProcFiles.integer(fullScansPath) == before && WorkerProcess.monotonicSeconds() < deadline { usleep(1000) }
     }
 
     /// Writes one knob; the kernel's errno on refusal.

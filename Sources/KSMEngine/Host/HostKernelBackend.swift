@@ -137,6 +137,7 @@ public final class HostKernelBackend: ScenarioBackend {
         }
         workers = [:]
         started = []
+        if thpBaseline != nil { PageStore.avoidHugePages = false }
         control?.restore()
         control = nil
         ksmd?.close()
@@ -236,6 +237,7 @@ public final class HostKernelBackend: ScenarioBackend {
     public func configureTHP(_ settings: THPSettings) throws {
         guard !isShutDown else { throw ScenarioError("the host-kernel backend has been shut down") }
         try ksmControl().takeOverTHP(settings)
+        PageStore.avoidHugePages = true
         guard let events = ProcFiles.thpEvents() else { throw ScenarioError("cannot read /proc/vmstat") }
         thpBaseline = events
     }

@@ -414,34 +414,6 @@ extension SimulatedKernel {
         return n * PageStore.pageSize / 1024
     }
 
-    /// Whether a write at `page` of `pid` could fault a PMD-mapped huge page under `mode`
-    /// (`thp_vma_allowable_order()` for an anonymous VMA, `do_huge_pmd_anonymous_page()`): the
-    /// page is absent, its VMA is private anonymous memory that `mode` and the VMA's
-    /// `VM_HUGEPAGE`/`VM_NOHUGEPAGE` allow, the 2 MiB-aligned range around it lies wholly inside
-    /// the VMA, and no page of that range is present.
-    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
-    public func mayFaultHugePage(_ pid: ProcessID, at page: Int, mode: THPMode) throws(Errno) -> Bool {
-        let mm = try mm(pid)
-        guard let i = mm.index(containing: page) else { return false }
-        let v = mm.vmas[i]
-        guard v.isAnonymous, !v.flags.contains(.shared), v.flags.isDisjoint(with: VMFlags.special.union(.hugeTLB)),
-            !v.flags.contains(.noHugePage)
-        else { return false }
-        switch mode {
-        case .never: return false
-        case .madvise: guard v.flags.contains(.hugePage) else { return false }
-        case .always: break
-        }
-        let start = page & ~(Self.hugePagePages - 1)
-        guard start >= v.start, start + Self.hugePagePages <= v.end else { return false }
-        var present = false
-        mm.pageTable.forEachPresent(in: start..<(start + Self.hugePagePages)) { _, _ in present = true }
-        return !present
-    }
-
-    /// Pages in a PMD-mapped transparent huge page (`HPAGE_PMD_NR`, 2 MiB).
-    public static let hugePagePages = 512
-
     /// The smaps `KSM:` value of a VMA in kB: its pages that are KSM pages (zero pages excluded).
     ///
     /// `vma` is one of ``vmas(_:)``; for one that has changed since, the pages of its range count.

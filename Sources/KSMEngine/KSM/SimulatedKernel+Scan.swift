@@ -26,6 +26,7 @@ extension SimulatedKernel {
             ksm.ahead.budget = budget - scanned
             guard let (item, page) = scanGetNextRmapItem() else { break }
             cmpAndMergePage(page, item)
+            if !releaseAfterVisit.isEmpty { releasePagesAfterVisit() }
             ksm.pagesScanned += 1
             scanned += 1
         }
@@ -41,6 +42,8 @@ extension SimulatedKernel {
             advisorStartScan()
             // A new full scan: the unstable tree starts empty.
             ksm.unstableIndex.removeAll()
+            unstableTreeSize = 0
+            staleUnstableItems.removeAll()
             ksm.cursor = 0
             startSlot()
         }

@@ -37,12 +37,27 @@ public final class SimulatorBackend: ScenarioBackend {
     /// Takes a scenario's THP settings: reports then carry `Rss`, `AnonHugePages` (0) and the THP
     /// events (0).
     ///
-    /// Huge pages themselves are not modelled yet: a write that could fault one (see
-    /// ``SimulatedKernel/mayFaultHugePage(_:at:mode:)``) ends the run with an error instead of
-    /// giving results the kernel would not, and so do the steps that write without a `write`
-    /// step (`load`, `clone`, `mutator`).
+    /// Sets ``SimulatedKernel/thpMode``. `shrink_underused` changes nothing here: it governs the
+    /// deferred-split shrinker under memory pressure, which is not modelled (ksmd's splits map
+    /// zero-filled subpages to the zero page either way, measured). `load`, `clone` and
+    /// `mutator` steps are refused in such a scenario (not modelled with huge pages).
     public func configureTHP(_ settings: THPSettings) throws {
         thp = settings
+        kernel.thpMode = settings.enabled
+        thpBaseline = kernel.thpEvents
+    }
+
+    @exclusivity(unchecked) private var thpBaseline = THPEvents()
+
+    /// The kernel's THP events since ``configureTHP(_:)``.
+    private var thpEventsSinceStart: THPEvents {
+        let now = kernel.thpEvents
+        var d = THPEvents()
+        d.faultAlloc = now.faultAlloc - thpBaseline.faultAlloc
+        d.faultFallback = now.faultFallback - thpBaseline.faultFallback
+        d.splitPage = now.splitPage - thpBaseline.splitPage
+        d.splitPMD = now.splitPMD - thpBaseline.splitPMD
+        return d
     }
 
     /// Convergence, savings, their times and ksmd's CPU time, from the run so far (the state now
@@ -121,17 +136,11 @@ public final class SimulatorBackend: ScenarioBackend {
         case .brk(let name, let pages): try kernel.setHeapSize(p(name), pages: pages)
         case .write(let name, let at, let pages, let fill):
             try checkBudget(pages: pages, "writing \(pages) pages")
-            if let mode = thp?.enabled {
-                for page in at..<(at + max(pages, 0)) where try kernel.mayFaultHugePage(p(name), at: page, mode: mode) {
-                    throw ScenarioError(
-                        "page \(page) of process \(name) would fault a transparent huge page (thp enabled \"\(mode.rawValue)\"), "
-                            + "which the simulator does not model yet")
-                }
-            }
             try kernel.write(p(name), at: at, pages: pages, fill: try fills.filler(for: fill))
         case .scan(let n):
             recordSample()
             try kernel.runKSMD(fullScans: n)
+            if let why = kernel.unmodelledTHPCase { throw ScenarioError(why) }
         case .ksmRun(let v): try kernel.setKSMKnob("run", .int(v))
         case .ksmKnobs(let settings):
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
@@ -146,6 +155,7 @@ public final class SimulatorBackend: ScenarioBackend {
             recordSample()
             try runFor(seconds, fills: fills)
             recordSample()
+            if let why = kernel.unmodelledTHPCase { throw ScenarioError(why) }
         case .ksmtuned(let config): try kernel.startKSMTuned(config)
         case .ksmtunedStop: kernel.stopKSMTuned()
         case .report:
@@ -225,11 +235,12 @@ public final class SimulatorBackend: ScenarioBackend {
                     vmas: try kernel.vmas(pid).map {
                         VMAReport(
                             start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0),
-                            rssKB: thp == nil ? nil : try kernel.residentKilobytes(pid, $0), anonHugeKB: thp == nil ? nil : 0)
+                            rssKB: thp == nil ? nil : try kernel.residentKilobytes(pid, $0),
+                            anonHugeKB: thp == nil ? nil : try kernel.anonHugeKilobytes(pid, $0))
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
             simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs,
-            thp: thp == nil ? nil : THPEvents())
+            thp: thp == nil ? nil : thpEventsSinceStart)
     }
 }
