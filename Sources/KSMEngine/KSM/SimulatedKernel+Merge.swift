@@ -46,7 +46,8 @@ extension SimulatedKernel {
     /// written them since, so `pages_identical()` need not read them again.
     func tryToMergeOnePage(_ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false) -> Bool {
         if page == kpage { return true }  // KSM page forked
-        let folio = store.largeFolio[Int(page)]
+        // (Read only once a huge page exists: a workload without any touches no more memory.)
+        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
         if folio >= 0 {
             // A subpage of a huge page: split it first; a zero-filled one is then the zero
             // page's, and write_protect_page() finds the page unmapped.
@@ -80,7 +81,7 @@ extension SimulatedKernel {
     func tryToMergeTwoPages(_ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle) -> Bool {
         // Two subpages of one huge page: ksmd holds two references to it, so the split in
         // try_to_merge_one_page() fails and nothing merges; cmp_and_merge_page() then splits it.
-        let folio = store.largeFolio[Int(page)]
+        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
         if folio >= 0 && folio == store.largeFolio[Int(treePage)] {
             splitHugePage(folio)
             return false
