@@ -11,6 +11,9 @@ struct Random: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of random steps.")
     var steps: Int = 40
 
+    @Flag(help: "A transparent-huge-page scenario (\"thp\" madvise, hugepage/nohugepage advice, huge-page sized steps).")
+    var hugePages = false
+
     func validate() throws {
         try requireOption("--steps", steps, in: 1...100_000)
     }
@@ -18,6 +21,7 @@ struct Random: ParsableCommand {
     func run() throws {
         var options = RandomScenario.Options()
         options.steps = steps
+        options.hugePages = hugePages
         let s: Scenario
         do {
             s = try RandomScenario.withExpectations(RandomScenario.make(seed: seed, options: options))

@@ -48,6 +48,26 @@ struct KernelDifferentialTests {
         )
     }
 
+    @Test(arguments: 1...10)
+    func randomHugePageScenarioMatchesKernel(seed: Int) throws {
+        var options = RandomScenario.Options()
+        options.steps = 60
+        options.hugePages = true
+        let scenario: Scenario
+        do {
+            scenario = try RandomScenario.withExpectations(RandomScenario.make(seed: UInt64(seed), options: options))
+        } catch {
+            guard error.message.contains("not modelled") else { throw error }
+            print("random THP scenario \(seed): the simulator refuses it (\(error.message)); not compared")
+            return
+        }
+        let diffs = try Self.compare(scenario)
+        #expect(
+            diffs.isEmpty,
+            "random THP scenario (`ksmd-sim random --huge-pages --seed \(seed) --steps 60`) differs:\n\(diffs.joined(separator: "\n"))"
+        )
+    }
+
     @Test func corpusIsNotEmpty() {
         #expect(Self.corpus.count >= 10)
     }

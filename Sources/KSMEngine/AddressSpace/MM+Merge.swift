@@ -138,6 +138,14 @@ extension MM {
         var lower = vmas[i]
         var upper = lower
         precondition(lower.start < page && page < lower.end)
+        // vma_adjust_trans_huge(): a boundary inside a PMD-mapped huge page splits the PMD.
+        if !hugePMDs.isEmpty, page & (SimulatedKernel.hugePagePages - 1) != 0 {
+            let r = page / SimulatedKernel.hugePagePages
+            if hugePMDs.removeValue(forKey: r) != nil {
+                pteTables.insert(r)
+                pmdSplits += 1
+            }
+        }
         lower.end = page
         upper.pgoff += page - upper.start
         upper.start = page

@@ -10,6 +10,19 @@ final class MM {
     /// Sorted, non-overlapping.
     @exclusivity(unchecked) var vmas: [VMA] = []
     @exclusivity(unchecked) var pageTable = PageTable()
+    /// The page-table entries of shared mappings (their pages live in their object's page cache):
+    /// a non-zero entry where a write faulted the page in, for smaps `Rss`. Not copied by fork
+    /// (`vma_needs_copy()`: a shared VMA's entries are faulted again on use).
+    @exclusivity(unchecked) var sharedPTEs = PageTable()
+    /// The 2 MiB ranges (page >> 9) mapped by a PMD to a transparent huge page, with its index in
+    /// `SimulatedKernel.largeFolios`. The subpages are in ``pageTable`` as well, like any page,
+    /// so that ksmd's 4 KiB walk does not look here.
+    @exclusivity(unchecked) var hugePMDs: [Int: Int32] = [:]
+    /// The 2 MiB ranges that have a page table of 4 KiB entries (the PMD is not none): a write
+    /// there never faults a huge page.
+    @exclusivity(unchecked) var pteTables: Set<Int> = []
+    /// PMD splits (`thp_split_pmd`) made by VMA splits, counted by the kernel.
+    @exclusivity(unchecked) var pmdSplits = 0
     /// `MMF_VM_MERGE_ANY`: set by `prctl(PR_SET_MEMORY_MERGE, 1)`, inherited by fork and execve.
     @exclusivity(unchecked) var mergeAny = false
     /// `MMF_VM_MERGEABLE`: registered with ksmd (has an mm_slot).

@@ -52,9 +52,14 @@ extension SimulatedKernel {
         let mm = try mm(pid)
         guard pages >= 0 else { throw .EFAULT }
         let failure: Errno = forced ? .EIO : .EFAULT
-        // Refused before allocating: every page written might need a new one.
-        // A budget set above what the machine holds cannot let a write run into the OOM killer.
-        if pages > min(memoryBudgetPages, MemoryBudget.physicalPages(content)) - store.livePages { throw .ENOMEM }
+        // Refused before allocating: every page written might need a new one, and where huge
+        // pages may be faulted, each 2 MiB range touched 511 more. A budget set above what the
+        // machine holds cannot let a write run into the OOM killer.
+        var most = pages
+        if pages > 0 && thpMode != .never && mm.vmas.contains(where: { thpMode == .always || $0.flags.contains(.hugePage) }) {
+            most += (pages / Self.hugePagePages + 2) * (Self.hugePagePages - 1)
+        }
+        if most > min(memoryBudgetPages, MemoryBudget.physicalPages(content)) - store.livePages { throw .ENOMEM }
         store.noteWrite()
         for n in 0..<pages {
             let page = at + n
@@ -79,6 +84,8 @@ extension SimulatedKernel {
         if v.flags.contains(.mayShare), let oid = v.object {
             let obj = objects[oid]
             let offset = v.pgoff + (page - v.start)
+            mm.sharedPTEs[page] = 1
+            mm.pteTables.insert(page / Self.hugePagePages)
             if let h = obj.pages[offset] { return h }
             let h = store.allocate()
             store.zero(h)
@@ -86,6 +93,18 @@ extension SimulatedKernel {
             return h
         }
         let old = mm.pageTable[page]
+        let r = page / Self.hugePagePages
+        if !mm.hugePMDs.isEmpty, mm.hugePMDs[r] != nil {
+            // do_huge_pmd_wp_page(): a huge page mapped only here is written in place; one shared
+            // (after fork) has this PMD split and the subpage copied as any 4 KiB page.
+            if store.mapCount[Int(old)] == 1 { return old }
+            splitHugePMD(mm, r)
+        } else if old == 0 {
+            if v.isAnonymous && !mm.pteTables.contains(r) && hugePageAllowed(v, range: r) {
+                return faultHugePage(mm, i, range: r, page: page)
+            }
+            mm.pteTables.insert(r)
+        }
         if old != 0 && old != Self.ksmZeroPTE && store.mapCount[Int(old)] == 1 && !store.isKSM(old) { return old }
         prepareAnonVMA(mm, i)
         let h = store.allocate()

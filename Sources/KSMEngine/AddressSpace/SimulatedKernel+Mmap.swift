@@ -124,11 +124,14 @@ extension SimulatedKernel {
             j += 1
         }
         mm.vmas.removeSubrange(i..<j)
+        freePageTables(mm, range)
     }
 
     /// Drops the anonymous pages mapped in `range` (`zap_page_range()`).
     func zap(_ mm: MM, _ range: Range<Int>) {
+        zapHugePMDs(mm, range)
         for h in mm.pageTable.removeAll(in: range) { unmapPage(mm, h) }
+        _ = mm.sharedPTEs.removeAll(in: range)
     }
 
     /// Releases one mapping of an anonymous page (or of a KSM zero page).

@@ -78,6 +78,9 @@ extension SimulatedKernel {
                 child.pageTable[page] = h
             }
         }
+        // copy_huge_pmd(): the child maps the same huge pages by PMD; page tables are copied.
+        child.hugePMDs = parent.hugePMDs
+        child.pteTables = parent.pteTables
         if parent.ksmRegistered { ksmEnter(child) }
         return childPID
     }
@@ -108,5 +111,8 @@ extension SimulatedKernel {
         ksmExit(mm)
         for v in mm.vmas { zap(mm, v.range) }
         mm.vmas = []
+        mm.pteTables = []
+        pmdSplitsOfGoneMMs += mm.pmdSplits
+        mm.pmdSplits = 0
     }
 }

@@ -44,7 +44,8 @@ extension SimulatedKernel {
     ///
     /// `mergeable` sets `VM_MERGEABLE` on the KSM-compatible VMAs in the range (silently ignoring the
     /// others) and registers the process with ksmd; `unmergeable` unshares and clears it; `dontNeed`
-    /// drops the range's anonymous pages. `pages` 0 does nothing and succeeds, as `madvise(2)`
+    /// drops the range's anonymous pages; `hugePage` and `noHugePage` set `VM_HUGEPAGE` or
+    /// `VM_NOHUGEPAGE` and clear the other. `pages` 0 does nothing and succeeds, as `madvise(2)`
     /// with length 0 does.
     /// - Throws: ``Errno/ESRCH`` (no such process); ``Errno/EINVAL`` (`pages` below 0, or `at`
     ///   below 0 with the range reaching page 0: the kernel's answer for a range that wraps around);
@@ -93,7 +94,17 @@ extension SimulatedKernel {
             guard v.flags.contains(.mergeable) else { return }
             unmergeKSMPages(mm, range)
             flags.remove(.mergeable)
+        case .hugePage:
+            // hugepage_madvise() (mm/khugepaged.c): flags only, on any VMA.
+            flags.remove(.noHugePage)
+            flags.insert(.hugePage)
+        case .noHugePage:
+            // hugepage_madvise(): flags only; huge pages already mapped stay.
+            flags.remove(.hugePage)
+            flags.insert(.noHugePage)
         }
+        // madvise_update_vma(): unchanged flags split nothing.
+        if flags == v.flags { return }
         do {
             try mm.modify(i, range, maxMapCount: maxMapCount) { $0.flags = flags }
         } catch {

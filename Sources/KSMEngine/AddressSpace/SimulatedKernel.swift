@@ -23,6 +23,10 @@ public enum Advice: String, Sendable, CaseIterable {
     case unmergeable
     /// `MADV_DONTNEED` (4).
     case dontNeed = "dontneed"
+    /// `MADV_HUGEPAGE` (14): sets `VM_HUGEPAGE` (smaps `hg`) and clears `VM_NOHUGEPAGE`.
+    case hugePage = "hugepage"
+    /// `MADV_NOHUGEPAGE` (15): sets `VM_NOHUGEPAGE` (smaps `nh`) and clears `VM_HUGEPAGE`.
+    case noHugePage = "nohugepage"
 }
 
 /// A simulated machine: processes with Linux's VMA rules and memory, under one KSM eligibility rule
@@ -91,6 +95,27 @@ public final class SimulatedKernel {
     @exclusivity(unchecked) var namedObjects: [String: ObjectID] = [:]
     @exclusivity(unchecked) private var nextPID = 1
     @exclusivity(unchecked) private var nextMM = 1
+    /// `/sys/kernel/mm/transparent_hugepage/enabled` (default `madvise`, this machine's: without
+    /// `MADV_HUGEPAGE` nothing gets a huge page).
+    @exclusivity(unchecked) public var thpMode: THPMode = .madvise
+    /// The transparent huge pages faulted so far; `nil` once split or freed.
+    @exclusivity(unchecked) var largeFolios: [LargeFolio?] = []
+    /// THP events (`thp_fault_alloc`, ...) other than the PMD splits counted per address space.
+    @exclusivity(unchecked) var thpCounters = THPEvents()
+    /// PMD splits of address spaces that are gone.
+    @exclusivity(unchecked) var pmdSplitsOfGoneMMs = 0
+    /// Zero-filled subpages a huge-page split unmapped while ksmd still held them: freed when its
+    /// visit of the page ends (ksmd's reference, `folio_put()` after `cmp_and_merge_page()`).
+    @exclusivity(unchecked) var releaseAfterVisit: [PageHandle] = []
+    /// Items of this pass's unstable tree.
+    @exclusivity(unchecked) var unstableTreeSize = 0
+    /// Items of this pass's unstable tree whose page a huge-page split unmapped: the kernel's walk
+    /// stops at such a node (`get_mergeable_page()` finds nothing) and inserts nothing.
+    @exclusivity(unchecked) var staleUnstableItems: Set<Int32> = []
+    /// Set when ksmd did something the model cannot reproduce exactly: an unstable-tree search
+    /// while a stale node (above) sat in a tree of several nodes, where whether the kernel's
+    /// red-black walk meets it depends on the tree's shape, which the simulator does not keep.
+    @exclusivity(unchecked) public internal(set) var unmodelledTHPCase: String?
     @exclusivity(unchecked) private var nextAnonVMA = 1
 
     /// Creates a machine with no processes, ksmd stopped and the kernel's default knobs.

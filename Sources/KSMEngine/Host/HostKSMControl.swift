@@ -88,8 +88,69 @@ final class HostKSMControl {
         released = true
         HostKSMRestorer.restoreNow()
         HostKSMRestorer.disarm()
+        if let p = khugepagedAnchor { munmap(p, Self.anchorBytes) }
+        khugepagedAnchor = nil
         flock(lockFD, LOCK_UN)
         close(lockFD)
+    }
+
+    static let thpDirectory = "/sys/kernel/mm/transparent_hugepage"
+    static let thpEnabledPath = "\(thpDirectory)/enabled"
+    static let shrinkUnderusedPath = "\(thpDirectory)/shrink_underused"
+    static let khugepagedSleepPath = "\(thpDirectory)/khugepaged/scan_sleep_millisecs"
+    /// khugepaged's pause while a THP scenario runs: an hour between its scans. khugepaged is not
+    /// modelled, and with `max_ptes_none` 511 it would collapse any partly-filled 2 MiB range of a
+    /// `VM_HUGEPAGE` VMA behind the scenario's back.
+    static let khugepagedPauseMillis = "3600000"
+
+    /// Takes over the transparent-huge-page knobs for a THP scenario: saves `enabled` and
+    /// khugepaged's `scan_sleep_millisecs` (restored with the KSM knobs, also on signals), pauses
+    /// khugepaged and sets `enabled`.
+    func takeOverTHP(_ settings: THPSettings) throws(ScenarioError) {
+        guard case .success(let modes) = ProcFiles.read(Self.thpEnabledPath),
+            let current = THPMode.allCases.first(where: { modes.contains("[\($0.rawValue)]") }),
+            let sleep = ProcFiles.integer(Self.khugepagedSleepPath)
+        else { throw ScenarioError("\(Self.thpDirectory) is missing or unreadable: the host kernel has no THP") }
+        var writes = [(Self.khugepagedSleepPath, Self.khugepagedPauseMillis), (Self.thpEnabledPath, settings.enabled.rawValue)]
+        saved.append((Self.khugepagedSleepPath, "\(sleep)"))
+        saved.append((Self.thpEnabledPath, current.rawValue))
+        if let shrink = settings.shrinkUnderused {
+            guard let old = ProcFiles.integer(Self.shrinkUnderusedPath) else {
+                throw ScenarioError("\(Self.shrinkUnderusedPath) is missing: the host kernel has no shrink_underused")
+            }
+            saved.append((Self.shrinkUnderusedPath, "\(old)"))
+            writes.append((Self.shrinkUnderusedPath, shrink ? "1" : "0"))
+        }
+        HostKSMRestorer.arm(saved: saved)  // replaces the plan (the old one's few strings are kept)
+        for (path, value) in writes {
+            let r = Self.writeFile(path, value)
+            if r != 0 {
+                throw ScenarioError("cannot write \(value) to \(path): \(String(cString: strerror(r)))")
+            }
+        }
+        holdKhugepagedAsleep()
+    }
+
+    /// A `VM_HUGEPAGE` range of this process, never touched, registered with khugepaged for the
+    /// run (measured: without it the workers' first `MADV_HUGEPAGE` found khugepaged's list
+    /// empty, woke it at once whatever `scan_sleep_millisecs` said (`__khugepaged_enter()`), and
+    /// it collapsed a range holding one 4 KiB page into a huge page).
+    private var khugepagedAnchor: UnsafeMutableRawPointer?
+    private static let anchorBytes = 4 << 20
+
+    /// Registers ``khugepagedAnchor`` and waits (up to 3 s) for khugepaged to finish the pass that
+    /// registration or the knob write woke it for: it then sleeps `scan_sleep_millisecs`, and
+    /// later registrations do not wake it, its list not being empty.
+    private func holdKhugepagedAsleep() {
+        guard khugepagedAnchor == nil else { return }
+        let fullScansPath = "\(Self.thpDirectory)/khugepaged/full_scans"
+        let before = ProcFiles.integer(fullScansPath)
+        guard let p = mmap(nil, Self.anchorBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
+        else { return }
+        khugepagedAnchor = p
+        _ = madvise(p, Self.anchorBytes, 14)  // MADV_HUGEPAGE
+        let deadline = WorkerProcess.monotonicSeconds() + 3
+        while ProcFiles.integer(fullScansPath) == before && WorkerProcess.monotonicSeconds() < deadline { usleep(1000) }
     }
 
     /// Writes one knob; the kernel's errno on refusal.
@@ -156,7 +217,8 @@ enum HostKSMRestorer {
         steps += saved.filter { $0.0 != "advisor_mode" && $0.0 != "run" }
         if let mode = saved.first(where: { $0.0 == "advisor_mode" }), mode.1 != "none" { steps.append(mode) }
         steps += saved.filter { $0.0 == "run" }  // last, once every knob is back
-        plan = steps.map { (strdup("\(dir)/\($0.0)")!, strdup($0.1)!) }
+        // THP knobs are saved by absolute path.
+        plan = steps.map { (strdup($0.0.hasPrefix("/") ? $0.0 : "\(dir)/\($0.0)")!, strdup($0.1)!) }
         armed = true
         if !installed {
             installed = true

@@ -51,6 +51,9 @@ public final class HostKernelBackend: ScenarioBackend {
     private var startSeconds = 0.0
     private let ksmd = KsmdThread.find()
     private var ksmdStartCPUSeconds: Double?
+    /// `/proc/vmstat`'s THP events when a THP scenario began (``configureTHP(_:)``); `nil`: not a
+    /// THP scenario, reports carry no THP fields.
+    private var thpBaseline: THPEvents?
     /// 1 MiB, page-aligned: write pages and digest reads.
     private let buffer: UnsafeMutableRawPointer
     private static let bufferBytes = 1 << 20
@@ -134,6 +137,7 @@ public final class HostKernelBackend: ScenarioBackend {
         }
         workers = [:]
         started = []
+        if thpBaseline != nil { PageStore.avoidHugePages = false }
         control?.restore()
         control = nil
         ksmd?.close()
@@ -198,6 +202,8 @@ public final class HostKernelBackend: ScenarioBackend {
             case .mergeable: number = 12  // MADV_MERGEABLE
             case .unmergeable: number = 13  // MADV_UNMERGEABLE
             case .dontNeed: number = 4  // MADV_DONTNEED
+            case .hugePage: number = 14  // MADV_HUGEPAGE
+            case .noHugePage: number = 15  // MADV_NOHUGEPAGE
             }
             for (a, len) in segments(w, at: at, pages: pages) { try w.call("madvise \(a) \(len) \(number)") }
         case .brk(let name, let pages):
@@ -219,6 +225,21 @@ public final class HostKernelBackend: ScenarioBackend {
         case .report:
             break
         }
+    }
+
+    /// Takes over the transparent-huge-page knobs for the run (``THPSettings/enabled`` written,
+    /// khugepaged paused, both restored with the KSM knobs) and counts `/proc/vmstat`'s THP events
+    /// from here; reports then carry `Rss`, `AnonHugePages` and the events.
+    ///
+    /// The events are system-wide: another process faulting or splitting huge pages meanwhile
+    /// would show in them. In `madvise` mode only `VM_HUGEPAGE` VMAs get huge pages, so on a host
+    /// where nothing else asks for them the events are the scenario's own.
+    public func configureTHP(_ settings: THPSettings) throws {
+        guard !isShutDown else { throw ScenarioError("the host-kernel backend has been shut down") }
+        try ksmControl().takeOverTHP(settings)
+        PageStore.avoidHugePages = true
+        guard let events = ProcFiles.thpEvents() else { throw ScenarioError("cannot read /proc/vmstat") }
+        thpBaseline = events
     }
 
     /// Writes a knob; the kernel's refusal as a ``KnobError`` naming what the knob accepts.
@@ -459,9 +480,11 @@ public final class HostKernelBackend: ScenarioBackend {
     public static func simulatorOnly(_ action: StepAction) -> String? {
         switch action {
         case .runFor, .mutator, .ksmtuned, .ksmtunedStop:
-            return "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them"
+            return
+                "run_for, mutator and ksmtuned steps run on the simulated clock only: the host-kernel runner cannot replay them"
         case .load, .clone:
-            return "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
+            return
+                "load and clone steps run on the simulator only: the host-kernel runner cannot put captured memory into its workers"
         default:
             return nil
         }
@@ -471,7 +494,9 @@ public final class HostKernelBackend: ScenarioBackend {
     /// before the runner takes over the host's KSM (which writes run=2), so that a scenario it
     /// would refuse later unmerges nothing.
     public static func cannotRun(_ scenario: Scenario) -> String? {
-        if scenario.ksmtuned != nil { return "\"ksmtuned\" runs on the simulated clock only: the host-kernel runner cannot replay it" }
+        if scenario.ksmtuned != nil {
+            return "\"ksmtuned\" runs on the simulated clock only: the host-kernel runner cannot replay it"
+        }
         for step in scenario.steps {
             if let why = simulatorOnly(step.action) { return "step \(step.index) (\(step.op)): \(why)" }
         }
@@ -546,18 +571,33 @@ public final class HostKernelBackend: ScenarioBackend {
             }
             let vmas = try scenarioVMAs(w, ProcFiles.parseSmaps(readProc(w, "smaps")))
             let stat = ProcFiles.parseKSMStat(try readProc(w, "ksm_stat"))
+            let thp = thpBaseline != nil
             result.append(
                 ProcessReport(
                     name: name, ksmStat: stat,
                     vmas: vmas.map {
-                        VMAReport(start: $0.1.lowerBound, end: $0.1.upperBound, flags: $0.0.flags, ksmKB: $0.0.ksmKB)
+                        VMAReport(
+                            start: $0.1.lowerBound, end: $0.1.upperBound, flags: $0.0.flags, ksmKB: $0.0.ksmKB,
+                            rssKB: thp ? $0.0.rssKB : nil, anonHugeKB: thp ? $0.0.anonHugeKB : nil)
                     },
-                    contentDigest: try digest(w, vmas)))
+                    contentDigest: thp ? try digestWithoutFaults(w, vmas) : try digest(w, vmas)))
+        }
+        var thp: THPEvents?
+        if let base = thpBaseline {
+            guard let now = ProcFiles.thpEvents() else { throw ScenarioError("cannot read /proc/vmstat") }
+            var d = THPEvents()
+            d.faultAlloc = now.faultAlloc - base.faultAlloc
+            d.faultFallback = now.faultFallback - base.faultFallback
+            d.splitPage = now.splitPage - base.splitPage
+            d.splitPMD = now.splitPMD - base.splitPMD
+            thp = d
         }
         let cpu = ksmdStartCPUSeconds.flatMap { start in ksmd?.cpuSeconds().map { max(0, $0 - start) } }
-        return Report(
+        var report = Report(
             label: label, ksm: counters(), processes: result,
             simulatedSeconds: WorkerProcess.monotonicSeconds() - startSeconds, ksmdCPUSeconds: cpu)
+        report.thp = thp
+        return report
     }
 
     /// ``ContentDigest`` of the reported VMAs' pages, in scenario order, read from `/proc/PID/mem`.
@@ -578,6 +618,57 @@ public final class HostKernelBackend: ScenarioBackend {
                     throw ScenarioError("page \(page) of process \(w.name) cannot be read from /proc/\(w.pid)/mem: \(why)")
                 }
                 address += UInt64(n)
+            }
+        }
+        return digest.finish()
+    }
+
+    /// ``ContentDigest`` as ``digest(_:_:)`` computes it, without faulting anything in: a read of
+    /// `/proc/PID/mem` faults absent pages (the zero page, or in a `VM_HUGEPAGE` range the huge
+    /// zero page, into anonymous VMAs; page-cache pages into file VMAs), which changes `Rss` and
+    /// what a later write faults. Pages `/proc/PID/pagemap` shows present (or swapped) are read
+    /// through `/proc/PID/mem`; absent ones are zero in anonymous VMAs and the backing file's bytes
+    /// in file and shmem VMAs, read from the file.
+    private func digestWithoutFaults(_ w: WorkerProcess, _ vmas: [(HostVMA, Range<Int>)]) throws -> UInt64 {
+        let mem = try w.memFile()
+        let pagemap = open("/proc/\(w.pid)/pagemap", O_RDONLY | O_CLOEXEC)
+        guard pagemap >= 0 else { throw HostError.system("open /proc/\(w.pid)/pagemap", errno) }
+        defer { close(pagemap) }
+        let digest = ContentDigest()
+        let page = Int(Self.pageBytes)
+        var entry: UInt64 = 0
+        for (v, _) in vmas {
+            let anonymous = v.name.isEmpty || v.name == "[heap]"
+            var file: Int32 = -1
+            defer { if file >= 0 { close(file) } }
+            if !anonymous {
+                // The VMA's own file (also a shmem object without a name, "/dev/zero (deleted)").
+                let path = "/proc/\(w.pid)/map_files/\(hex(v.start))-\(hex(v.end))"
+                file = open(path, O_RDONLY | O_CLOEXEC)
+                guard file >= 0 else { throw HostError.system("open \(path)", errno) }
+            }
+            var address = v.start
+            while address < v.end {
+                let at = off_t(Int64(bitPattern: address / Self.pageBytes * 8))
+                guard pread(pagemap, &entry, 8, at) == 8 else { throw HostError.system("read /proc/\(w.pid)/pagemap", errno) }
+                let r: Int
+                if entry & (3 << 62) != 0 {  // present or swapped
+                    r = pread(mem, buffer, page, off_t(Int64(bitPattern: address)))
+                } else if anonymous {
+                    memset(buffer, 0, page)
+                    r = page
+                } else {
+                    let n = pread(file, buffer, page, off_t(Int64(bitPattern: v.offset + (address - v.start))))
+                    if n >= 0 && n < page { memset(buffer + n, 0, page - n) }  // past the file's end: zeros
+                    r = n < 0 ? n : page
+                }
+                guard r == page else {
+                    let p = scenarioPage(w, address).map(String.init) ?? hex(address)
+                    let why = r < 0 ? String(cString: strerror(errno)) : "short read"
+                    throw ScenarioError("page \(p) of process \(w.name) cannot be read: \(why)")
+                }
+                digest.add(UnsafeRawPointer(buffer))
+                address += Self.pageBytes
             }
         }
         return digest.finish()

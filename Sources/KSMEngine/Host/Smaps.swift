@@ -10,6 +10,12 @@ struct HostVMA: Hashable {
     var flags: [String] = []
     /// The `KSM:` line in kB (smaps only; 0 if absent).
     var ksmKB = 0
+    /// The `Rss:` line in kB (smaps only; 0 if absent).
+    var rssKB = 0
+    /// The `AnonHugePages:` line in kB (smaps only; 0 if absent).
+    var anonHugeKB = 0
+    /// The file offset column, in bytes.
+    var offset: UInt64 = 0
 }
 
 /// Parsers for the `/proc` and `/sys` files the host runner reads.
@@ -55,7 +61,8 @@ enum ProcFiles {
         guard fields.count >= 5 else { return nil }
         let range = fields[0].split(separator: "-")
         guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16) else { return nil }
-        return HostVMA(start: start, end: end, name: fields.dropFirst(5).joined(separator: " "))
+        return HostVMA(
+            start: start, end: end, name: fields.dropFirst(5).joined(separator: " "), offset: UInt64(fields[2], radix: 16) ?? 0)
     }
 
     /// The VMAs of `/proc/PID/maps`.
@@ -70,16 +77,39 @@ enum ProcFiles {
             if line.hasPrefix("VmFlags:") {
                 guard !result.isEmpty else { continue }
                 result[result.count - 1].flags = line.dropFirst("VmFlags:".count).split(separator: " ").map(String.init)
-            } else if line.hasPrefix("KSM:") {
+            } else if line.hasPrefix("KSM:") || line.hasPrefix("Rss:") || line.hasPrefix("AnonHugePages:") {
                 guard !result.isEmpty else { continue }
                 let fields = line.split(separator: " ")
-                if fields.count >= 2, let kb = Int(fields[1]) { result[result.count - 1].ksmKB = kb }
+                guard fields.count >= 2, let kb = Int(fields[1]) else { continue }
+                switch fields[0] {
+                case "KSM:": result[result.count - 1].ksmKB = kb
+                case "Rss:": result[result.count - 1].rssKB = kb
+                default: result[result.count - 1].anonHugeKB = kb
+                }
             } else if let v = header(line) {
                 // Field lines ("Size:  4 kB") are not "hex-hex perms offset dev inode".
                 result.append(v)
             }
         }
         return result
+    }
+
+    /// The THP events of `/proc/vmstat` (``THPEvents``), or nil when it cannot be read.
+    static func thpEvents() -> THPEvents? {
+        guard case .success(let text) = read("/proc/vmstat") else { return nil }
+        var e = THPEvents()
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 2, let v = Int(f[1]) else { continue }
+            switch f[0] {
+            case "thp_fault_alloc": e.faultAlloc = v
+            case "thp_fault_fallback": e.faultFallback = v
+            case "thp_split_page": e.splitPage = v
+            case "thp_split_pmd": e.splitPMD = v
+            default: break
+            }
+        }
+        return e
     }
 
     /// `/proc/PID/ksm_stat`: `ksm_rmap_items N`, ..., `ksm_merge_any: yes`, `ksm_mergeable: no`;

@@ -436,6 +436,23 @@ extension SimulatedKernel {
         return s
     }
 
+    /// The smaps `Rss:` value of a VMA in kB: the pages its page table maps, anonymous, KSM and
+    /// shared-mapping pages alike, the zero page excluded (`smaps_pte_entry()` counts only what
+    /// `vm_normal_page()` returns).
+    ///
+    /// `vma` is one of ``vmas(_:)``; for one that has changed since, the pages of its range count.
+    /// - Throws: ``Errno/ESRCH`` when `pid` was never spawned or has exited.
+    /// - Complexity: O(pages present in the VMA).
+    public func residentKilobytes(_ pid: ProcessID, _ vma: VMA) throws(Errno) -> Int {
+        let mm = try mm(pid)
+        var n = 0
+        mm.pageTable.forEachPresent(in: vma.range) { _, h in
+            if h != Self.ksmZeroPTE { n += 1 }  // the zero page is no page of the process's (vm_normal_page())
+        }
+        mm.sharedPTEs.forEachPresent(in: vma.range) { _, _ in n += 1 }
+        return n * PageStore.pageSize / 1024
+    }
+
     /// The smaps `KSM:` value of a VMA in kB: its pages that are KSM pages (zero pages excluded).
     ///
     /// `vma` is one of ``vmas(_:)``; for one that has changed since, the pages of its range count.

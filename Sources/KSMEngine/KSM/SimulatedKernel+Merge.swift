@@ -48,6 +48,14 @@ extension SimulatedKernel {
         _ mm: MM, _ address: Int, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false, _ content: C.Type
     ) -> Bool {
         if page == kpage { return true }  // KSM page forked
+        // (Read only once a huge page exists: a workload without any touches no more memory.)
+        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
+        if folio >= 0 {
+            // A subpage of a huge page: split it first; a zero-filled one is then the zero
+            // page's, and write_protect_page() finds the page unmapped.
+            splitHugePage(folio)
+            if mm.pageTable[address] != page { return false }
+        }
         guard let kpage else {
             store.ksmNode[Int(page)] = PageStore.ksmNoNode
             return true
@@ -77,6 +85,13 @@ extension SimulatedKernel {
     func tryToMergeTwoPages<C: PageContent>(
         _ item: Int32, _ page: PageHandle, _ treeItem: Int32, _ treePage: PageHandle, _ content: C.Type
     ) -> Bool {
+        // Two subpages of one huge page: ksmd holds two references to it, so the split in
+        // try_to_merge_one_page() fails and nothing merges; cmp_and_merge_page() then splits it.
+        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
+        if folio >= 0 && folio == store.largeFolio[Int(treePage)] {
+            splitHugePage(folio)
+            return false
+        }
         guard tryToMergeWithKSMPage(item, page, nil, C.self) else { return false }
         if tryToMergeWithKSMPage(treeItem, treePage, page, compared: true, C.self) { return true }
         breakCow(item)

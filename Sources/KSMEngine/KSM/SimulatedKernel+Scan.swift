@@ -39,6 +39,7 @@ extension SimulatedKernel {
             ksm.ahead.budget = budget - scanned
             guard let (item, page) = scanGetNextRmapItem() else { break }
             cmpAndMergePage(page, item, C.self)
+            if !releaseAfterVisit.isEmpty { releasePagesAfterVisit() }
             ksm.pagesScanned += 1
             scanned += 1
         }
@@ -54,6 +55,8 @@ extension SimulatedKernel {
             advisorStartScan()
             // A new full scan: the unstable tree starts empty.
             ksm.unstableIndex.removeAll()
+            unstableTreeSize = 0
+            staleUnstableItems.removeAll()
             ksm.cursor = 0
             startSlot()
         }

@@ -489,6 +489,15 @@ extension SimulatedKernel {
         _ item: Int32, _ page: PageHandle, key: inout UInt64?, _ content: C.Type
     ) -> (Int32, PageHandle)? {
         let i = Int(item)
+        if !staleUnstableItems.isEmpty {
+            // The walk starts at a stale root: nothing found, nothing inserted.
+            if unstableTreeSize == 1 { return nil }
+            if unmodelledTHPCase == nil {
+                unmodelledTHPCase =
+                    "ksmd searched an unstable tree of \(unstableTreeSize) nodes after a huge-page split unmapped one of them: "
+                    + "whether the kernel's walk meets that node depends on the tree's shape, which is not modelled"
+            }
+        }
         let k: UInt64
         if let key {
             k = key
@@ -512,10 +521,17 @@ extension SimulatedKernel {
         ksm.items[i].seqnr = UInt8(truncatingIfNeeded: ksm.seqnr)
         ksm.items[i].keyNext = ksm.unstableIndex.push(item, key: k) { indexKey($0) }
         ksm.pagesUnshared += 1
+        unstableTreeSize += 1
+        // A page a huge-page split has just unmapped (ksmd's reference keeps it): a stale node.
+        if !releaseAfterVisit.isEmpty, let mm = ksmMM(ksm.items[i].mm), mm.pageTable[ksm.items[i].address] != page {
+            staleUnstableItems.insert(item)
+        }
         return nil
     }
 
     private func unstableIndexRemove(_ item: Int32) {
+        unstableTreeSize -= 1
+        if !staleUnstableItems.isEmpty { staleUnstableItems.remove(item) }
         ksm.unstableIndex.unlink(
             item, key: indexKey(item), keyOf: { indexKey($0) }, nextOf: { ksm.items[Int($0)].keyNext },
             setNext: { ksm.items[Int($0)].keyNext = $1 })

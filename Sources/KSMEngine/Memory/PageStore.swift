@@ -30,6 +30,9 @@ public final class PageStore {
     /// The KSM state of each page, the model's `folio->mapping` for KSM: ``notKSM``, ``ksmNoNode``
     /// (a KSM page whose stable node is not yet set), or the index of its stable node.
     @exclusivity(unchecked) var ksmNode: [Int32] = [-1]
+    /// The transparent huge page (index in `SimulatedKernel.largeFolios`) each page is a subpage
+    /// of, or -1 for an ordinary 4 KiB page. Read only when ksmd merges a page.
+    @exclusivity(unchecked) var largeFolio: [Int32] = [-1]
     /// ``ksmNode`` of an ordinary page.
     static let notKSM: Int32 = -1
     /// ``ksmNode`` of a KSM page without a stable node.
@@ -71,6 +74,7 @@ public final class PageStore {
         if let h = freeList.popLast() {
             mapCount[Int(h)] = 1
             ksmNode[Int(h)] = Self.notKSM
+            largeFolio[Int(h)] = -1
             return h
         }
         let h = PageHandle(mapCount.count)
@@ -82,6 +86,7 @@ public final class PageStore {
         }
         mapCount.append(1)
         ksmNode.append(Self.notKSM)
+        largeFolio.append(-1)
         return h
     }
 
@@ -112,6 +117,10 @@ public final class PageStore {
     /// thousands) do not zero 2 MiB for a few pages.
     static let smallChunks = 8
 
+    /// Set while a host-kernel run counts `/proc/vmstat`'s THP events (system-wide): this
+    /// process's own stores then ask for no huge pages, so that their faults do not count.
+    nonisolated(unsafe) static var avoidHugePages = false
+
     /// Memory for page contents: `byteCount` bytes, rounded up to whole 2 MiB, in an anonymous
     /// mapping of their own, aligned to 2 MiB and zero-filled; with `huge`, advised for transparent huge pages
     /// (`MADV_HUGEPAGE`; this machine's THP mode is `madvise`). Simulated pages are read in scan
@@ -130,7 +139,7 @@ public final class PageStore {
         if head > 0 { munmap(raw, head) }
         if align - head > 0 { munmap(UnsafeMutableRawPointer(bitPattern: start + byteCount), align - head) }
         let memory = UnsafeMutableRawPointer(bitPattern: start)!
-        if huge { _ = madvise(memory, byteCount, MADV_HUGEPAGE) }
+        if huge && !avoidHugePages { _ = madvise(memory, byteCount, MADV_HUGEPAGE) }
         return memory
     }
 
@@ -175,6 +184,13 @@ public final class PageStore {
         } else {
             bytes(page).initializeMemory(as: UInt8.self, repeating: 0, count: Self.pageSize)
         }
+    }
+
+    /// Whether `page` reads as zeros (id 0 with ids).
+    /// - Complexity: O(4 KiB) at most.
+    func isZero(_ page: PageHandle) -> Bool {
+        if content == .ids { return ids[Int(page)] == 0 }
+        return withBytes(page) { $0.allSatisfy { $0 == 0 } }
     }
 
     /// Sets `page`'s contents to `bytes` (4096 of them), or with ids to their id (``PageID/of(_:)``).

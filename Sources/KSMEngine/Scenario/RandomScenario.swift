@@ -32,6 +32,10 @@ public struct RandomScenario {
         /// Whether to include mapping kinds the host kernel cannot reproduce (legacy-driver files,
         /// DAX, devices).
         public var simulatorOnlyKinds = false
+        /// Whether to make a transparent-huge-page scenario (top-level `"thp"`, mode `madvise`):
+        /// `hugepage` and `nohugepage` advice, mappings and writes of up to about two huge pages,
+        /// over 8192 pages of the window (`windowPages` is then at least that).
+        public var hugePages = false
         /// The defaults: 40 steps, at most 4 processes at once, 96 pages of the window, and only
         /// the mapping kinds the host kernel can reproduce.
         public init() {}
@@ -61,16 +65,31 @@ public struct RandomScenario {
             [KnobSetting(name: "max_page_sharing", value: .int(256))],
         ]
         let prots = ["rw", "r", "none", "rw", "rw", "rwx"]
-        let windowPages = min(max(options.windowPages, 1), SimulatedKernel.heapBase)
+        let huge = options.hugePages
+        let windowPages = min(max(options.windowPages, huge ? 8192 : 1), SimulatedKernel.heapBase)
         for _ in 0..<max(options.steps, 0) {
             let p = live.randomElement(using: &g) ?? first
-            let at = Int.random(in: 0..<windowPages, using: &g)
-            let pages = Int.random(in: 1...16, using: &g)
+            var at = Int.random(in: 0..<windowPages, using: &g)
+            var pages = Int.random(in: 1...16, using: &g)
+            var hugeSized = false
+            if huge && Int.random(in: 0..<2, using: &g) == 0 {
+                // Huge-page sized: mostly 2 MiB-aligned, up to a little over two huge pages.
+                if Int.random(in: 0..<4, using: &g) != 0 { at &= ~(SimulatedKernel.hugePagePages - 1) }
+                pages = Int.random(in: 1...1100, using: &g)
+                hugeSized = true
+            }
+            at = min(at, windowPages - 1)
             let len = min(pages, windowPages - at)
             switch Int.random(in: 0..<100, using: &g) {
             case 0..<22:
-                steps.append(
-                    .mmap(p, at: at, pages: len, prot: Protection(prots.randomElement(using: &g)!)!, mapSpec(&g, options)))
+                let spec =
+                    hugeSized && Int.random(in: 0..<4, using: &g) != 0
+                    ? MapSpec(map: "private-anon", request: .privateAnonymous) : mapSpec(&g, options)
+                steps.append(.mmap(p, at: at, pages: len, prot: Protection(prots.randomElement(using: &g)!)!, spec))
+                // A huge-page sized mapping is mostly advised at once, as an application would.
+                if hugeSized && Int.random(in: 0..<3, using: &g) != 0 {
+                    steps.append(.madvise(p, at: at, pages: len, advice: .hugePage))
+                }
             case 22..<42:
                 let fill: Fill
                 switch Int.random(in: 0..<10, using: &g) {
@@ -81,7 +100,8 @@ public struct RandomScenario {
                 }
                 steps.append(.write(p, at: at, pages: len, fill: fill))
             case 42..<52:
-                let advice: Advice = [.mergeable, .mergeable, .unmergeable, .dontNeed].randomElement(using: &g)!
+                let hugeAdvice: [Advice] = huge ? [.mergeable, .hugePage, .hugePage, .noHugePage] : []
+                let advice = (hugeAdvice + [.mergeable, .mergeable, .unmergeable, .dontNeed]).randomElement(using: &g)!
                 steps.append(.madvise(p, at: at, pages: len, advice: advice))
             case 52..<58:
                 steps.append(.mprotect(p, at: at, pages: len, prot: Protection(prots.randomElement(using: &g)!)!))
@@ -112,7 +132,7 @@ public struct RandomScenario {
         }
         steps.append(.scan(fullScans: 2))
         let numbered = steps.enumerated().map { Step(index: $0.offset, op: $0.element.op, action: $0.element, expect: nil) }
-        return Scenario(rules: .linux6_17, steps: numbered)
+        return Scenario(rules: .linux6_17, thp: huge ? THPSettings(enabled: .madvise) : nil, steps: numbered)
     }
 
     private static func mapSpec(_ g: inout Generator, _ options: Options) -> MapSpec {

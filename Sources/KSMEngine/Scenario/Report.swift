@@ -64,12 +64,42 @@ public struct VMAReport: Hashable, Sendable {
     public var flags: [String]
     /// The smaps `KSM:` field: kilobytes of the VMA mapped to KSM pages.
     public var ksmKB: Int
+    /// The smaps `Rss:` field in kilobytes, reported in scenarios with transparent huge pages
+    /// (``Scenario/thp``); `nil` otherwise.
+    public var rssKB: Int?
+    /// The smaps `AnonHugePages:` field in kilobytes (anonymous memory mapped by PMD-mapped huge
+    /// pages), reported with ``rssKB``.
+    public var anonHugeKB: Int?
     /// Creates a VMA line of a report.
-    public init(start: Int, end: Int, flags: [String], ksmKB: Int) {
+    public init(start: Int, end: Int, flags: [String], ksmKB: Int, rssKB: Int? = nil, anonHugeKB: Int? = nil) {
         self.start = start
         self.end = end
         self.flags = flags
         self.ksmKB = ksmKB
+        self.rssKB = rssKB
+        self.anonHugeKB = anonHugeKB
+    }
+}
+
+/// Transparent-huge-page events of `/proc/vmstat`, counted from the start of a scenario.
+public struct THPEvents: Hashable, Sendable {
+    /// `thp_fault_alloc`: huge pages allocated by page faults.
+    public var faultAlloc = 0
+    /// `thp_fault_fallback`: faults that wanted a huge page and fell back to small pages.
+    public var faultFallback = 0
+    /// `thp_split_page`: huge pages split into small pages.
+    public var splitPage = 0
+    /// `thp_split_pmd`: PMD mappings of huge pages split into page tables of small entries.
+    public var splitPMD = 0
+    /// All zero.
+    public init() {}
+
+    /// The events by `/proc/vmstat` name, in report order.
+    public var fields: [(String, Int)] {
+        [
+            ("thp_fault_alloc", faultAlloc), ("thp_fault_fallback", faultFallback), ("thp_split_page", splitPage),
+            ("thp_split_pmd", splitPMD),
+        ]
     }
 }
 
@@ -109,11 +139,15 @@ public struct Report: Hashable, Sendable {
     /// The knobs at the time of the report, when the backend reports them (the simulator does:
     /// ksmtuned and the scan-time advisor change them as it runs).
     public var knobs: KSMKnobs?
+    /// Transparent-huge-page events since the scenario began, in scenarios with transparent huge
+    /// pages (``Scenario/thp``); `nil` otherwise.
+    public var thp: THPEvents?
     /// Creates a report.
     public init(
         label: String, ksm: KSMCounters, processes: [ProcessReport], simulatedSeconds: Double? = nil,
-        ksmdCPUSeconds: Double? = nil, knobs: KSMKnobs? = nil
+        ksmdCPUSeconds: Double? = nil, knobs: KSMKnobs? = nil, thp: THPEvents? = nil
     ) {
+        self.thp = thp
         self.label = label
         self.ksm = ksm
         self.processes = processes
@@ -162,6 +196,7 @@ public struct Report: Hashable, Sendable {
         var members: [(String, JSON)] = [("label", .string(label))] + timeMembers
         if let knobs { members.append(("knobs", Self.knobsJSON(knobs))) }
         members.append(("ksm", .object(ksm.fields.map { ($0.0, .int($0.1)) })))
+        if let thp { members.append(("thp", .object(thp.fields.map { ($0.0, .int($0.1)) }))) }
         members.append(
             (
                 "processes",
@@ -185,10 +220,13 @@ public struct Report: Hashable, Sendable {
                                     "vmas",
                                     .array(
                                         p.vmas.map { v in
-                                            .object([
+                                            var m: [(String, JSON)] = [
                                                 ("start", .int(v.start)), ("end", .int(v.end)),
                                                 ("flags", .array(v.flags.map { .string($0) })), ("ksm_kb", .int(v.ksmKB)),
-                                            ])
+                                            ]
+                                            if let rss = v.rssKB { m.append(("rss_kb", .int(rss))) }
+                                            if let huge = v.anonHugeKB { m.append(("anon_huge_kb", .int(huge))) }
+                                            return .object(m)
                                         })
                                 ),
                                 ("content_digest", .string(Self.hex(p.contentDigest))),
@@ -204,6 +242,7 @@ public struct Report: Hashable, Sendable {
         var out = "== \(label)\(timeText)\n"
         if let knobs { out += Self.knobsText(knobs) }
         out += "ksm: " + ksm.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n"
+        if let thp { out += "thp: " + thp.fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "\n" }
         if processes.isEmpty { out += "(no live processes)\n" }
         for p in processes {
             let s = p.ksmStat
@@ -212,10 +251,14 @@ public struct Report: Hashable, Sendable {
             out +=
                 "rmap_items \(s.rmapItems), merging_pages \(s.mergingPages), zero_pages \(s.zeroPages), profit \(s.processProfit)\n"
             if !p.vmas.isEmpty {
+                let huge = p.vmas.contains { $0.rssKB != nil || $0.anonHugeKB != nil }
                 let rows = p.vmas.map { v in
-                    ["\(v.start)-\(v.end)", "\(v.end - v.start)", v.flags.joined(separator: " "), "\(v.ksmKB)"]
+                    ["\(v.start)-\(v.end)", "\(v.end - v.start)"]
+                        + (huge ? ["\(v.rssKB.map(String.init) ?? "-")", "\(v.anonHugeKB.map(String.init) ?? "-")"] : [])
+                        + [v.flags.joined(separator: " "), "\(v.ksmKB)"]
                 }
-                out += TextTable.render(header: ["pages", "count", "flags", "KSM kB"], rows: rows, indent: "  ")
+                let header = ["pages", "count"] + (huge ? ["Rss kB", "AnonHuge kB"] : []) + ["flags", "KSM kB"]
+                out += TextTable.render(header: header, rows: rows, indent: "  ")
             }
         }
         return out

@@ -13,6 +13,15 @@ public enum ReportComparison {
             for ((name, va), (_, vb)) in zip(ra.ksm.fields, rb.ksm.fields) where va != vb {
                 out.append("\(at): \(name) \(va) (\(names.0)) vs \(vb) (\(names.1))")
             }
+            if ra.thp != rb.thp {
+                if let ta = ra.thp, let tb = rb.thp {
+                    for ((name, va), (_, vb)) in zip(ta.fields, tb.fields) where va != vb {
+                        out.append("\(at): \(name) \(va) (\(names.0)) vs \(vb) (\(names.1))")
+                    }
+                } else {
+                    out.append("\(at): thp events reported by \(ra.thp == nil ? names.1 : names.0) only")
+                }
+            }
             let pa = ra.processes.map(\.name)
             let pb = rb.processes.map(\.name)
             if pa != pb { out.append("\(at): processes \(pa) vs \(pb)") }
@@ -31,7 +40,10 @@ public enum ReportComparison {
                 if sx.mergeable != sy.mergeable { out.append("\(w): ksm_mergeable \(sx.mergeable) vs \(sy.mergeable)") }
                 if x.vmas != y.vmas {
                     func show(_ v: [VMAReport]) -> String {
-                        v.map { "\($0.start)-\($0.end) [\($0.flags.joined(separator: " "))] ksm \($0.ksmKB)kB" }.joined(
+                        v.map {
+                            "\($0.start)-\($0.end) [\($0.flags.joined(separator: " "))] ksm \($0.ksmKB)kB"
+                                + ($0.rssKB.map { " rss \($0)kB" } ?? "") + ($0.anonHugeKB.map { " anon_huge \($0)kB" } ?? "")
+                        }.joined(
                             separator: "; ")
                     }
                     out.append("\(w): VMAs\n    \(names.0): \(show(x.vmas))\n    \(names.1): \(show(y.vmas))")

@@ -10,6 +10,16 @@ public protocol ScenarioBackend: AnyObject {
     func perform(_ action: StepAction, fills: FillGenerator) throws
     /// The counters, VMAs and digests of `processes` (live, in creation order), labelled.
     func report(label: String, processes: [String]) throws -> Report
+    /// Applies a scenario's transparent-huge-page settings before its first step; from then on
+    /// reports carry the THP fields. The default refuses: the backend does not model them.
+    func configureTHP(_ settings: THPSettings) throws
+}
+
+extension ScenarioBackend {
+    /// Refuses: this backend does not model transparent huge pages.
+    public func configureTHP(_ settings: THPSettings) throws {
+        throw ScenarioError("this backend does not model transparent huge pages")
+    }
 }
 
 /// Runs scenarios step by step on a backend, honouring `expect`, and collects the reports.
@@ -40,6 +50,9 @@ public enum ScenarioRunner {
             } catch {
                 throw wrap(error, step)
             }
+        }
+        if let thp = scenario.thp {
+            do { try backend.configureTHP(thp) } catch { throw wrap(error, nil) }
         }
         if !scenario.knobs.isEmpty {
             do {

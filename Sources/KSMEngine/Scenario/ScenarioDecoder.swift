@@ -21,8 +21,8 @@ extension Scenario {
     /// ``parse(_:baseDirectory:)``.
     public static func decode(_ json: JSON, baseDirectory: String?) throws(ScenarioError) -> Scenario {
         guard case .object(let top) = json else { throw ScenarioError("a scenario is a JSON object, not \(json.typeName)") }
-        for (key, _) in top where !["rules", "ksm", "ksmtuned", "steps", "description"].contains(key) {
-            throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, ksmtuned, steps, description)")
+        for (key, _) in top where !["rules", "ksm", "ksmtuned", "thp", "steps", "description"].contains(key) {
+            throw ScenarioError("unknown top-level field \"\(key)\" (known: rules, ksm, ksmtuned, thp, steps, description)")
         }
         let rules = try top.first { $0.0 == "rules" }.map { (r) throws(ScenarioError) in try decodeRules(r.1) } ?? .linux6_17
         var knobs: [KnobSetting] = []
@@ -41,13 +41,36 @@ extension Scenario {
                 throw ScenarioError("\"ksmtuned\": \(error.message)")
             }
         }
+        var thp: THPSettings?
+        if let t = json["thp"] {
+            guard case .object(let members) = t else { throw ScenarioError("\"thp\" must be an object of settings") }
+            var settings = THPSettings()
+            for (name, value) in members {
+                switch (name, value) {
+                case ("enabled", .string(let s)) where THPMode(rawValue: s) != nil:
+                    settings.enabled = THPMode(rawValue: s)!
+                case ("enabled", _):
+                    let modes = THPMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw ScenarioError("\"thp\": \"enabled\" must be one of \(modes)")
+                case ("shrink_underused", .bool(let b)):
+                    settings.shrinkUnderused = b
+                case ("shrink_underused", .int(let i)) where i == 0 || i == 1:
+                    settings.shrinkUnderused = i == 1
+                case ("shrink_underused", _):
+                    throw ScenarioError("\"thp\": \"shrink_underused\" must be true, false, 1 or 0")
+                default:
+                    throw ScenarioError("unknown \"thp\" setting \"\(name)\" (known: enabled, shrink_underused)")
+                }
+            }
+            thp = settings
+        }
         guard let stepsJSON = json["steps"] else { throw ScenarioError("missing \"steps\"") }
         guard case .array(let items) = stepsJSON else { throw ScenarioError("\"steps\" must be an array") }
         var decoder = StepDecoder()
         decoder.baseDirectory = baseDirectory
         var steps: [Step] = []
         for (i, item) in items.enumerated() { steps.append(contentsOf: try decoder.decode(item, index: i)) }
-        return Scenario(rules: rules, knobs: knobs, ksmtuned: ksmtuned, steps: steps)
+        return Scenario(rules: rules, knobs: knobs, ksmtuned: ksmtuned, thp: thp, steps: steps)
     }
 
     /// A rule set: a built-in name, or an object

@@ -9,6 +9,11 @@ extension Scenario {
         }
         if !knobs.isEmpty { top.append(("ksm", .object(knobs.map { ($0.name, $0.value.json) }))) }
         if let ksmtuned { top.append(("ksmtuned", .object(ksmtuned.json))) }
+        if let thp {
+            var m: [(String, JSON)] = [("enabled", .string(thp.enabled.rawValue))]
+            if let s = thp.shrinkUnderused { m.append(("shrink_underused", .bool(s))) }
+            top.append(("thp", .object(m)))
+        }
         top.append(("steps", .array(steps.map(\.json))))
         return .object(top)
     }

@@ -38,6 +38,35 @@ public final class SimulatorBackend: ScenarioBackend {
 
     @exclusivity(unchecked) private var fullScanPending = false
 
+    /// The scenario's transparent-huge-page settings (``configureTHP(_:)``), or `nil`.
+    @exclusivity(unchecked) public private(set) var thp: THPSettings?
+
+    /// Takes a scenario's THP settings: reports then carry `Rss`, `AnonHugePages` (0) and the THP
+    /// events (0).
+    ///
+    /// Sets ``SimulatedKernel/thpMode``. `shrink_underused` changes nothing here: it governs the
+    /// deferred-split shrinker under memory pressure, which is not modelled (ksmd's splits map
+    /// zero-filled subpages to the zero page either way, measured). `load`, `clone` and
+    /// `mutator` steps are refused in such a scenario (not modelled with huge pages).
+    public func configureTHP(_ settings: THPSettings) throws {
+        thp = settings
+        kernel.thpMode = settings.enabled
+        thpBaseline = kernel.thpEvents
+    }
+
+    @exclusivity(unchecked) private var thpBaseline = THPEvents()
+
+    /// The kernel's THP events since ``configureTHP(_:)``.
+    private var thpEventsSinceStart: THPEvents {
+        let now = kernel.thpEvents
+        var d = THPEvents()
+        d.faultAlloc = now.faultAlloc - thpBaseline.faultAlloc
+        d.faultFallback = now.faultFallback - thpBaseline.faultFallback
+        d.splitPage = now.splitPage - thpBaseline.splitPage
+        d.splitPMD = now.splitPMD - thpBaseline.splitPMD
+        return d
+    }
+
     /// Convergence, savings, their times and ksmd's CPU time, from the run so far (the state now
     /// counts as the series' last point).
     public var summary: RunSummary {
@@ -88,6 +117,13 @@ public final class SimulatorBackend: ScenarioBackend {
     public func perform(_ action: StepAction, fills: FillGenerator) throws {
         try action.validate()
         defer { noteMergeCounters() }
+        if thp != nil {
+            switch action {
+            case .load, .clone, .mutator:
+                throw ScenarioError("load, clone and mutator steps are not modelled with transparent huge pages yet")
+            default: break
+            }
+        }
         switch action {
         case .spawn(let name): pids[try newName(name)] = kernel.spawn()
         case .fork(let parent, let child):
@@ -111,6 +147,7 @@ public final class SimulatorBackend: ScenarioBackend {
         case .scan(let n):
             recordSample()
             try kernel.runKSMD(fullScans: n)
+            if let why = kernel.unmodelledTHPCase { throw ScenarioError(why) }
         case .ksmRun(let v): try kernel.setKSMKnob("run", .int(v))
         case .ksmKnobs(let settings):
             for k in settings { try kernel.setKSMKnob(k.name, k.value) }
@@ -125,6 +162,7 @@ public final class SimulatorBackend: ScenarioBackend {
             recordSample()
             try runFor(seconds, fills: fills)
             recordSample()
+            if let why = kernel.unmodelledTHPCase { throw ScenarioError(why) }
         case .ksmtuned(let config): try kernel.startKSMTuned(config)
         case .ksmtunedStop: kernel.stopKSMTuned()
         case .report:
@@ -222,10 +260,13 @@ public final class SimulatorBackend: ScenarioBackend {
                     name: name, ksmStat: try kernel.ksmStat(pid),
                     vmas: try kernel.vmas(pid).map {
                         VMAReport(
-                            start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0))
+                            start: $0.start, end: $0.end, flags: $0.flags.mnemonics, ksmKB: try kernel.ksmKilobytes(pid, $0),
+                            rssKB: thp == nil ? nil : try kernel.residentKilobytes(pid, $0),
+                            anonHugeKB: thp == nil ? nil : try kernel.anonHugeKilobytes(pid, $0))
                     },
                     contentDigest: try kernel.contentDigest(pid))
             },
-            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs)
+            simulatedSeconds: kernel.simulatedSeconds, ksmdCPUSeconds: kernel.ksmdCPUSeconds, knobs: kernel.ksmKnobs,
+            thp: thp == nil ? nil : thpEventsSinceStart)
     }
 }

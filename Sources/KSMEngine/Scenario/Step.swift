@@ -250,13 +250,18 @@ public struct Scenario: Sendable {
     /// The `"ksmtuned"` configuration: ksmtuned starts with it after the knobs, before the first
     /// step (simulator only); `nil`: it does not run unless a `ksmtuned` step starts it.
     public var ksmtuned: KSMTuned.Config?
+    /// The `"thp"` settings: with them, reports carry each VMA's `rss_kb` and `anon_huge_kb` and
+    /// the THP events (``Report/thp``); `nil`: no THP fields in reports.
+    public var thp: THPSettings?
 
     /// A scenario of exactly these parts, unchecked: ``ScenarioRunner`` checks it
     /// (``validate()``) before its first step; ``init(rules:knobs:checking:)`` numbers the steps
     /// and checks them at once.
     public init(
-        rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], ksmtuned: KSMTuned.Config? = nil, steps: [Step]
+        rules: EligibilityRules = .linux6_17, knobs: [KnobSetting] = [], ksmtuned: KSMTuned.Config? = nil,
+        thp: THPSettings? = nil, steps: [Step]
     ) {
+        self.thp = thp
         self.rules = rules
         self.knobs = knobs
         self.ksmtuned = ksmtuned

@@ -79,7 +79,7 @@ struct StepDecoder {
             case "madvise":
                 let s = try f.string("advice")
                 guard let advice = Advice(rawValue: s) else {
-                    throw f.error("unknown advice \"\(s)\" (mergeable, unmergeable, dontneed)")
+                    throw f.error("unknown advice \"\(s)\" (mergeable, unmergeable, dontneed, hugepage, nohugepage)")
                 }
                 return .madvise(p, at: at, pages: pages, advice: advice)
             default:

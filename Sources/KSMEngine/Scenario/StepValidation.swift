@@ -252,6 +252,21 @@ extension Scenario {
         do { try ksmtuned?.validate() } catch { throw ScenarioError("\"ksmtuned\": \(error.message)") }
         var names = ProcessNames()
         for step in steps {
+            // The host's heap starts at a random start_brk, not 2 MiB-aligned as the simulator's:
+            // in `always` mode its huge pages would fall elsewhere.
+            if case .madvise(_, let at, let pages, .hugePage) = step.action, pages > 0,
+                at < SimulatedKernel.heapRegion.upperBound, at + pages > SimulatedKernel.heapRegion.lowerBound
+            {
+                throw ScenarioError(
+                    step: step.index, op: step.op,
+                    "hugepage advice on the heap: the host's heap is not 2 MiB-aligned as the simulator's is")
+            }
+            if thp?.enabled == .always, case .brk = step.action {
+                throw ScenarioError(
+                    step: step.index, op: step.op,
+                    "brk in a scenario with \"thp\" enabled \"always\": the host's heap is not 2 MiB-aligned as the simulator's is"
+                )
+            }
             do {
                 try names.apply(step.action)
                 try step.action.validate()
