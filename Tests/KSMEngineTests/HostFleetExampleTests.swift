@@ -3,19 +3,19 @@ import Testing
 @testable import KSMEngine
 
 /// `examples/host-fleet.json`, the host-sized fleet of docs/scale.md: too big for the suites that
-/// run every example (``hostSizedExamples``), so its copy 1,024 times smaller runs here, in both
+/// run every example (``hostSizedExamples``), so its copy 4,096 times smaller runs here, in both
 /// content modes. The full run's numbers are measured, not tested: docs/scale.md.
 @Suite struct HostFleetExampleTests {
     static let path = "examples/host-fleet.json"
-    /// The example's size, each occurrence of which the scaled copy divides by 1,024: pages per
+    /// The example's size, each occurrence of which the scaled copy divides by 4,096: pages per
     /// guest and pages_to_scan (a guest per batch).
     static let fullSize = "1048576"
 
-    /// The example with every `1048576` replaced by `1024`.
+    /// The example with every `1048576` replaced by `256`.
     static func scaledDown() throws -> Scenario {
         let text = try #require(try? ProcFiles.read(packageRoot + "/" + path).get())
         #expect(text.contains("\"pages\": \(fullSize)") && text.contains("\"pages_to_scan\": \(fullSize)"))
-        return try Scenario.parse(text.replacing(fullSize, with: "1024"))
+        return try Scenario.parse(text.replacing(fullSize, with: "256"))
     }
 
     @Test func theFullExampleIsAHostSizedFleetOfGuests() throws {
@@ -40,12 +40,12 @@ import Testing
             Issue.record("not converged: \(ids.summary.text)")
             return
         }
-        // The guests workload's split of 1,024 pages: 614 image, 102 zero, 308 the guest's own.
+        // The guests workload's split of 256 pages: 154 image, 26 zero, 76 the guest's own.
         let c = try #require(b.last).ksm
         let guests = 32
-        #expect(c.pagesUnshared == guests * 308)
-        #expect(c.pagesShared == 614 && c.pagesSharing == (guests - 1) * 614)
-        #expect(c.ksmZeroPages == guests * 102)
+        #expect(c.pagesUnshared == guests * 76)
+        #expect(c.pagesShared == 154 && c.pagesSharing == (guests - 1) * 154)
+        #expect(c.ksmZeroPages == guests * 26)
         #expect(c.fullScans == 4 && c.pagesVolatile == 0)
     }
 }

@@ -49,7 +49,7 @@ func scenarioFiles(in directory: String) -> [String] {
 /// them with 4 KiB a page, `KernelDifferentialTests` on this machine's memory, `ModelBasedTests`
 /// against a reference model): `host-fleet.json` simulates 32 Mi pages, 128 GiB, and takes
 /// minutes and gigabytes even with content ids. `HostFleetExampleTests` runs a copy scaled down
-/// 1,024 times in both content modes instead; docs/scale.md gives the full run's numbers.
+/// 4,096 times in both content modes instead; docs/scale.md gives the full run's numbers.
 let hostSizedExamples: Set<String> = ["examples/host-fleet.json"]
 
 /// The scenario files of `examples/` that every-example suites run: all but ``hostSizedExamples``.
