@@ -105,13 +105,13 @@ struct Bench: ParsableCommand {
             progress.update(i, runs, "runs")
             BenchStatistics.resetPeakResident()  // each run's peak RSS is its own
             do {
-                simulator.append(
-                    try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads, content: content.content)
-                        .run())
+                // The simulated kernel gets the budget checked above (--memory-budget-mib), not its default.
+                var benchmark = ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: threads, content: mode)
+                benchmark.memoryBudgetPages = MemoryBudget.pages(forBytes: memoryBudget.bytes(), content: mode)
+                simulator.append(try benchmark.run())
                 if threads > 1 {
-                    singleThread.append(
-                        try ScanBenchmark(pages: pages, duplicateRatio: duplicateRatio, threads: 1, content: content.content)
-                            .run())
+                    benchmark.threads = 1
+                    singleThread.append(try benchmark.run())
                 }
             } catch {
                 progress.finish()

@@ -24,6 +24,20 @@ import Testing
         // No pages: nothing hashed, and no crash (the memory comes in 2 MiB units).
         #expect(try BareHashBenchmark(pages: 0, duplicateRatio: 0).run().checksum == 0)
     }
+
+    /// `bench --memory-budget-mib` reaches the simulated kernel: a budget below the workload refuses
+    /// it, and one above the default is the kernel's (before, the kernel kept its default and a
+    /// workload the command's budget allowed failed with ENOMEM).
+    @Test(arguments: [PageContentMode.bytes, .ids])
+    func theBenchmarkTakesItsMemoryBudget(_ content: PageContentMode) throws {
+        var b = ScanBenchmark(pages: 1000, duplicateRatio: 0.5, content: content)
+        b.memoryBudgetPages = 999
+        #expect(throws: Errno.ENOMEM) { try b.makeWorkload() }
+        b.memoryBudgetPages = 1000
+        #expect(try b.run().countersMatch)
+        b.memoryBudgetPages = Int.max / 2
+        #expect(try b.makeWorkload().0.memoryBudgetPages == Int.max / 2)
+    }
 }
 
 /// The host kernel runs ScanBenchmark's workload and ends with the counters the simulator expects.

@@ -16,7 +16,7 @@ import Testing
 /// ids of scenario fills are ordered as `memcmp` orders their pages, so no search passes another
 /// chain and no other stale dup is pruned.
 @Suite struct ContentModeTests {
-    static let corpus = scenarioFiles(in: "Tests/Scenarios") + scenarioFiles(in: "examples")
+    static let corpus = scenarioFiles(in: "Tests/Scenarios") + exampleFiles()
 
     /// Why a report may differ between the modes.
     enum ContentDiff: Hashable, CustomStringConvertible {

@@ -11,7 +11,7 @@ import Testing
 /// the host backend also holds a system-wide lock on the KSM knobs.
 @Suite(.serialized, .enabled(if: HostKernel.available, HostKernel.skipReason))
 struct KernelDifferentialTests {
-    static let corpus = scenarioFiles(in: "Tests/Scenarios") + scenarioFiles(in: "examples")
+    static let corpus = scenarioFiles(in: "Tests/Scenarios") + exampleFiles()
 
     /// Runs `scenario` on both, the simulator with bytes and with content ids, and returns the
     /// differences of each from the kernel.

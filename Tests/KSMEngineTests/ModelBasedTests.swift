@@ -34,7 +34,7 @@ import Testing
     /// The small scenario files of the repository: without mutators, loads and clones (which the
     /// model does not follow), and at most 100,000 pages checked in all (steps × pages mapped); the fleets of
     /// `examples/` would take a minute.
-    static let corpus: [String] = (scenarioFiles(in: "Tests/Scenarios") + scenarioFiles(in: "examples")).filter { path in
+    static let corpus: [String] = (scenarioFiles(in: "Tests/Scenarios") + exampleFiles()).filter { path in
         guard let s = try? loadScenario(path) else { return true }
         let mapped = s.steps.reduce(0) { if case .mmap(_, _, let p, _, _) = $1.action { $0 + p } else { $0 } }
         return mapped * s.steps.count <= 100_000

@@ -18,6 +18,9 @@ public struct ScanBenchmark: Sendable {
     public var threads: Int
     /// What the simulated pages hold: bytes (the benchmark of record) or content ids.
     public var content: PageContentMode
+    /// The simulated kernel's memory budget in pages (``SimulatedKernel/memoryBudgetPages``); `nil`
+    /// for its default, three quarters of the memory available when the program started.
+    public var memoryBudgetPages: Int? = nil
 
     /// Creates the benchmark of one mergeable process with `pages` pages.
     ///
@@ -119,6 +122,7 @@ public struct ScanBenchmark: Sendable {
     public func makeWorkload() throws(Errno) -> (SimulatedKernel, ProcessID) {
         guard Self.isValid(pages: pages, duplicateRatio: duplicateRatio) else { throw .EINVAL }
         let k = SimulatedKernel(content: content)
+        if let budget = memoryBudgetPages { k.memoryBudgetPages = budget }
         k.scanThreads = threads
         var knobs = k.ksmKnobs
         knobs.smartScan = false
