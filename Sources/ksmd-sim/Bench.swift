@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Pages in the process (up to 268435456, 1 TiB; the memory budget says what fits: about 4.3 KiB a page, 264 bytes with --content ids)."
+            "Pages in the process (up to 268435456, 1 TiB; the memory budget says what fits: about 4.3 KiB a page, 192 bytes with --content ids)."
     )
     var pages: Int = 262_144
 
@@ -72,7 +72,7 @@ struct Bench: ParsableCommand {
         let mode = content.content
         let need = MemoryBudget.bytes(forPages: pages, content: mode)
         if need > memoryBudget.bytes() {
-            let contents = pages * (MemoryBudget.bytesPerPage(mode) - MemoryBudget.overheadBytesPerPage)
+            let contents = pages * (mode == .ids ? MemoryLayout<UInt64>.size : PageStore.pageSize)
             let asIDs = MemoryBudget.bytes(forPages: pages, content: .ids)
             let suggestion =
                 mode == .bytes && asIDs <= memoryBudget.bytes()

@@ -17,14 +17,15 @@ public enum MemoryBudget {
     /// state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's bookkeeping
     /// (rmap item, stable-tree share, indexes: at most 97.3 bytes a page as `bench` measures it at a
     /// duplicate ratio of 0.5), rounded up to leave room for arrays growing by doubling. Measured
-    /// all in with `/usr/bin/time`: about 144 bytes beside the contents at 1 Mi pages of bytes,
-    /// about 122 at 4 Mi pages of ids.
+    /// all in with `/usr/bin/time`: about 144 bytes beside the contents at 1 Mi pages of bytes.
     public static let overheadBytesPerPage = 256
 
-    /// Memory one simulated page may take, all in: its contents (4,096 bytes, or an 8-byte content
-    /// id) and ``overheadBytesPerPage``.
+    /// Memory one simulated page may take, all in: 4,096 bytes of contents and
+    /// ``overheadBytesPerPage``; with content ids, 192 bytes: measured all in (docs/scale.md),
+    /// 84 to 119 bytes a page from 4 Mi to 64 Mi pages, and 157 just past a power of two, where the
+    /// arrays that grow by doubling are half empty.
     public static func bytesPerPage(_ content: PageContentMode = .bytes) -> Int {
-        (content == .ids ? 8 : PageStore.pageSize) + overheadBytesPerPage
+        content == .ids ? 192 : PageStore.pageSize + overheadBytesPerPage
     }
 
     /// This machine's physical memory in bytes (`MemTotal`), or `nil` when it cannot be read.
