@@ -54,6 +54,7 @@ public final class HostKernelBackend: ScenarioBackend {
     /// `/proc/vmstat`'s THP events when a THP scenario began (``configureTHP(_:)``); `nil`: not a
     /// THP scenario, reports carry no THP fields.
     private var thpBaseline: THPEvents?
+    private var hugeStoresWereAvoided = false
     /// 1 MiB, page-aligned: write pages and digest reads.
     private let buffer: UnsafeMutableRawPointer
     private static let bufferBytes = 1 << 20
@@ -137,7 +138,7 @@ public final class HostKernelBackend: ScenarioBackend {
         }
         workers = [:]
         started = []
-        if thpBaseline != nil { PageStore.avoidHugePages = false }
+        if thpBaseline != nil { PageStore.avoidHugePages = hugeStoresWereAvoided }
         control?.restore()
         control = nil
         ksmd?.close()
@@ -237,6 +238,7 @@ public final class HostKernelBackend: ScenarioBackend {
     public func configureTHP(_ settings: THPSettings) throws {
         guard !isShutDown else { throw ScenarioError("the host-kernel backend has been shut down") }
         try ksmControl().takeOverTHP(settings)
+        hugeStoresWereAvoided = PageStore.avoidHugePages
         PageStore.avoidHugePages = true
         guard let events = ProcFiles.thpEvents() else { throw ScenarioError("cannot read /proc/vmstat") }
         thpBaseline = events

@@ -118,8 +118,10 @@ public final class PageStore {
     static let smallChunks = 8
 
     /// Set while a host-kernel run counts `/proc/vmstat`'s THP events (system-wide): this
-    /// process's own stores then ask for no huge pages, so that their faults do not count.
-    nonisolated(unsafe) static var avoidHugePages = false
+    /// process's own stores then ask for no huge pages, so that their faults do not count. Set
+    /// for the whole process by the environment variable `KSMD_SIM_NO_HUGE_STORES` (`test.sh`
+    /// does, since other suites' stores run beside the host comparisons).
+    nonisolated(unsafe) static var avoidHugePages = getenv("KSMD_SIM_NO_HUGE_STORES") != nil
 
     /// Memory for page contents: `byteCount` bytes, rounded up to whole 2 MiB, in an anonymous
     /// mapping of their own, aligned to 2 MiB and zero-filled; with `huge`, advised for transparent huge pages
