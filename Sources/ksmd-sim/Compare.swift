@@ -82,6 +82,21 @@ struct Compare: ParsableCommand {
         }
         print("all processes")
         print(Self.table(["rules", "pages_shared", "pages_sharing", "ksm_zero_pages", "saved bytes", "VMAs"], globalRows))
+        let losses = runs.map { ($0.0.name, HugePageLoss($0.1)) }
+        if losses.contains(where: { $0.1 != nil }) {
+            let rows = losses.map { name, l -> [String] in
+                guard let l else { return [name, "-", "-", "-", "-", "-"] }
+                return [
+                    name, "\(l.firstAnonHugeKB)", "\(l.lastAnonHugeKB)", "\(l.hugePagesLost)", "\(l.splitPage)",
+                    "\(l.savedBytes)",
+                ]
+            }
+            print("huge pages (AnonHugePages summed over processes, first report and last)")
+            print(
+                Self.table(
+                    ["rules", "AnonHugePages kB first", "last", "huge pages lost", "thp_split_page", "saved pages in bytes"], rows
+                ))
+        }
         if summary { return }
         let names = finals.flatMap { $0.1.processes.map(\.name) }.reduce(into: [String]()) {
             if !$0.contains($1) { $0.append($1) }

@@ -90,3 +90,43 @@ struct ReportSummary {
         return .object(members)
     }
 }
+
+/// Huge pages lost beside the bytes KSM saved, for a run of a scenario with transparent huge pages,
+/// read from its reports' own fields (no engine state): the processes' smaps `AnonHugePages`
+/// summed at the first report and at the last, the last report's `thp_split_page` (an event count
+/// since the scenario began), and the saved bytes `(pages_sharing + ksm_zero_pages) * 4096` at the
+/// last report.
+struct HugePageLoss {
+    /// 2 MiB, a PMD-mapped huge page, in kilobytes.
+    static let hugePageKB = 2048
+
+    var firstAnonHugeKB: Int
+    var lastAnonHugeKB: Int
+    var splitPage: Int
+    var savedBytes: Int
+
+    /// `nil` when the run has no reports or its scenario has no transparent huge pages (its
+    /// reports carry no `thp` events).
+    init?(_ reports: [Report]) {
+        guard let first = reports.first, let last = reports.last, let thp = last.thp else { return nil }
+        func anonHugeKB(_ r: Report) -> Int {
+            r.processes.reduce(0) { $0 + $1.vmas.reduce(0) { $0 + ($1.anonHugeKB ?? 0) } }
+        }
+        firstAnonHugeKB = anonHugeKB(first)
+        lastAnonHugeKB = anonHugeKB(last)
+        splitPage = thp.splitPage
+        savedBytes = (last.ksm.pagesSharing + last.ksm.ksmZeroPages) * PageStore.pageSize
+    }
+
+    /// Huge pages fewer at the last report than at the first (negative when more were faulted
+    /// than lost).
+    var hugePagesLost: Int { (firstAnonHugeKB - lastAnonHugeKB) / Self.hugePageKB }
+
+    /// One line: `huge pages: AnonHugePages A kB (N huge pages) at the first report, B kB (M) at
+    /// the last: L lost, thp_split_page S; saved X bytes`.
+    var text: String {
+        "huge pages: AnonHugePages \(firstAnonHugeKB) kB (\(firstAnonHugeKB / Self.hugePageKB) huge pages of 2 MiB) at the first report, "
+            + "\(lastAnonHugeKB) kB (\(lastAnonHugeKB / Self.hugePageKB)) at the last: \(hugePagesLost) lost, "
+            + "thp_split_page \(splitPage); saved \(savedBytes) bytes"
+    }
+}

@@ -60,6 +60,7 @@ struct Run: ParsableCommand {
                     "simulator, rules \(scenario.rules.name); \(reports.count) report\(reports.count == 1 ? "" : "s"), the last:")
                 print(ReportSummary(last).text, terminator: "")
                 print(backend.summary.text)
+                if let loss = HugePageLoss(reports) { print(loss.text) }
             }
         } else if json {
             print(
@@ -69,6 +70,7 @@ struct Run: ParsableCommand {
             print("simulator, rules \(scenario.rules.name)")
             for r in reports { print(r.text) }
             print(backend.summary.text)
+            if let loss = HugePageLoss(reports) { print(loss.text) }
         }
     }
 }

@@ -200,6 +200,61 @@ struct CLITests {
         #expect(!compare.stdout.contains("process "))
     }
 
+    /// For a scenario with transparent huge pages, `run` (with and without `--summary`) and
+    /// `compare` end with the huge pages lost beside the bytes saved, and the numbers are the
+    /// reports' own: AnonHugePages summed over the processes at the first report and the last,
+    /// the last report's thp_split_page, and (pages_sharing + ksm_zero_pages) * 4096.
+    @Test func thpRunsSayHugePagesLostBesideBytesSaved() throws {
+        let file = packageRoot + "/Tests/Scenarios/thp-ksm-split.json"
+        let j = try Self.ksmdSim(["run", file, "--json"])
+        #expect(j.status == 0, "\(j.stderr)")
+        let reports = try #require(
+            { () -> [JSON]? in
+                if case .array(let a)? = try? JSON.parse(j.stdout)["reports"] { return a }
+                return nil
+            }())
+        func int(_ v: JSON?) throws -> Int {
+            guard case .int(let n)? = v else { throw ScenarioError("not an integer: \(String(describing: v))") }
+            return n
+        }
+        func anonHugeKB(_ r: JSON) throws -> Int {
+            guard case .object(let processes)? = r["processes"] else { throw ScenarioError("no processes") }
+            var kb = 0
+            for (_, p) in processes {
+                guard case .array(let vmas)? = p["vmas"] else { throw ScenarioError("no vmas") }
+                for v in vmas { kb += try int(v["anon_huge_kb"]) }
+            }
+            return kb
+        }
+        let first = try #require(reports.first)
+        let last = try #require(reports.last)
+        let firstKB = try anonHugeKB(first)
+        let lastKB = try anonHugeKB(last)
+        let split = try int(last["thp"]?["thp_split_page"])
+        let saved = (try int(last["ksm"]?["pages_sharing"]) + int(last["ksm"]?["ksm_zero_pages"])) * 4096
+        // The scenario does lose huge pages to merging: the line has something to say.
+        #expect(firstKB > lastKB && split > 0 && saved > 0)
+        let expected =
+            "huge pages: AnonHugePages \(firstKB) kB (\(firstKB / 2048) huge pages of 2 MiB) at the first report, "
+            + "\(lastKB) kB (\(lastKB / 2048)) at the last: \((firstKB - lastKB) / 2048) lost, "
+            + "thp_split_page \(split); saved \(saved) bytes"
+        for args in [["run", file], ["run", file, "--summary"]] {
+            let r = try Self.ksmdSim(args)
+            #expect(r.status == 0)
+            #expect(r.stdout.split(separator: "\n").last.map(String.init) == expected, "\(args): \(r.stdout)")
+        }
+        let compare = try Self.ksmdSim(["compare", file, "--rules", "linux-6.4,linux-6.17", "--summary"])
+        #expect(compare.status == 0)
+        let row = "\(firstKB)  \(lastKB)  \((firstKB - lastKB) / 2048)  \(split)  \(saved)"
+        #expect(
+            compare.stdout.split(separator: "\n").filter {
+                $0.split(separator: " ").filter { !$0.isEmpty }.dropFirst().joined(separator: "  ") == row
+            }.count == 2, "\(compare.stdout)")
+        // A scenario without huge pages has no such line.
+        let plain = try Self.ksmdSim(["run", Self.example("fork-cow.json")])
+        #expect(plain.status == 0 && !plain.stdout.contains("huge pages"))
+    }
+
     /// A scenario ending in a `report` step has no "final" report repeating it; one ending in
     /// another step has one.
     @Test func noDuplicatedFinalReport() throws {
