@@ -158,15 +158,25 @@ public struct HostKernelBenchmark: Sendable {
         guard ScanBenchmark.isValid(pages: pages, duplicateRatio: duplicateRatio) else {
             throw ScenarioError("--duplicate-ratio \(duplicateRatio) is outside 0..<1")
         }
+        return try Self.withHostBackend(workerPath: workerPath, context: "host kernel", measure)
+    }
+
+    /// Takes over the host's KSM in a new ``HostKernelBackend`` (the host's rule set), runs `body`
+    /// with it and shuts it down, knobs restored; an error that is not a ``ScenarioError`` becomes
+    /// one line starting with `context`. Shared by this benchmark and the calibration runs.
+    static func withHostBackend<R>(
+        workerPath: String?, onLockWait: (String) -> Void = { _ in }, context: String,
+        _ body: (HostKernelBackend) throws -> R
+    ) throws(ScenarioError) -> R {
         let rules = HostKernelBackend.hostKernelRules().1 ?? .linux6_17
-        let backend = try HostKernelBackend(rules: rules, workerPath: workerPath)
+        let backend = try HostKernelBackend(rules: rules, workerPath: workerPath, onLockWait: onLockWait)
         defer { backend.shutdown() }
         do {
-            return try measure(backend)
+            return try body(backend)
         } catch let e as ScenarioError {
             throw e
         } catch {
-            throw ScenarioError("host kernel: \(error)")
+            throw ScenarioError("\(context): \(error)")
         }
     }
 

@@ -51,16 +51,8 @@ public struct HostCalibrationRun: Sendable {
         guard HostKernelBenchmark.firstPage + workload.pages <= SimulatedKernel.windowPages else {
             throw ScenarioError("\(workload.pages) pages do not fit the worker's window")
         }
-        let rules = HostKernelBackend.hostKernelRules().1 ?? .linux6_17
-        let backend = try HostKernelBackend(rules: rules, workerPath: workerPath, onLockWait: onLockWait)
-        defer { backend.shutdown() }
-        do {
-            return try measure(backend)
-        } catch let e as ScenarioError {
-            throw e
-        } catch {
-            throw ScenarioError("host kernel: \(workload.name): \(error)")
-        }
+        return try HostKernelBenchmark.withHostBackend(
+            workerPath: workerPath, onLockWait: onLockWait, context: "host kernel: \(workload.name)", measure)
     }
 
     private func measure(_ backend: HostKernelBackend) throws -> Result {
