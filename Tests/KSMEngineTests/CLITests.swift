@@ -271,13 +271,23 @@ struct CLITests {
 
     @Test func chartSubtitleShowsShortRunsTime() throws {
         let svg = "/tmp/ksmd-sim-cli-\(getpid()).svg"
-        defer { unlink(svg) }
-        let r = try Self.ksmdSim(["run", Self.example("selftest-merge.json"), "--plot", svg])
+        let csv = "/tmp/ksmd-sim-cli-\(getpid()).csv"
+        defer {
+            unlink(svg)
+            unlink(csv)
+        }
+        let r = try Self.ksmdSim(["run", Self.example("selftest-merge.json"), "--plot", svg, "--csv", csv])
         #expect(r.status == 0)
         let text = try ProcFiles.read(svg).get()
-        // The samples span 0 to about 0.05 s under the built-in cost model (the end of the batch
-        // that completed the third full scan): "0.0–0.0 s" before.
-        #expect(text.contains("full scans 0–3, simulated time 0–0.0495 s"), "\(text.prefix(2000))")
+        // The samples span 0 to a few hundredths of a second (the end of the batch that completed
+        // the third full scan): the subtitle gives that to three significant digits ("0.0–0.0 s"
+        // before), the last sample's time as the CSV has it.
+        let lastRow = try ProcFiles.read(csv).get().split(separator: "\n").last.map(String.init) ?? ""
+        let last = try #require(Double(lastRow.split(separator: ",").first.map(String.init) ?? ""))
+        let prefix = "full scans 0–3, simulated time 0–"
+        let start = try #require(text.range(of: prefix), "\(text.prefix(2000))")
+        let shown = try #require(Double(text[start.upperBound...].prefix { $0 != " " }), "\(text.prefix(2000))")
+        #expect(last > 0.001 && abs(shown - last) <= last * 0.005, "subtitle \(shown) s, last sample \(last) s")
     }
 
     /// An output file that cannot be created is EX_CANTCREAT (73), as for `capture`, not a data

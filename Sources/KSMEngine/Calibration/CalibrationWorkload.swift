@@ -38,11 +38,14 @@ public struct CalibrationWorkload: Sendable, Equatable {
         .init(pages: 20_000, duplicateRatio: 0, pagesToScan: 2_000, sleepMillisecs: 20, smartScan: false, passes: 5),
         .init(pages: 20_000, duplicateRatio: 0.5, pagesToScan: 2_000, sleepMillisecs: 20, smartScan: false, passes: 5),
         .init(pages: 60_000, duplicateRatio: 0.8, pagesToScan: 6_000, sleepMillisecs: 20, smartScan: false, passes: 5),
-        .init(pages: 200_000, duplicateRatio: 0, pagesToScan: 20_000, sleepMillisecs: 10, smartScan: false, passes: 5),
+        .init(pages: 150_000, duplicateRatio: 0, pagesToScan: 15_000, sleepMillisecs: 10, smartScan: false, passes: 5),
         .init(pages: 50_000, duplicateRatio: 0, pagesToScan: 5_000, sleepMillisecs: 20, smartScan: true, passes: 9),
         .init(pages: 5_000, duplicateRatio: 0.5, pagesToScan: 100, sleepMillisecs: 20, smartScan: true, passes: 4),
         .init(pages: 5_000, duplicateRatio: 0.5, pagesToScan: 5_000, sleepMillisecs: 10, smartScan: false, passes: 8),
         .init(pages: 100_000, duplicateRatio: 0.9, pagesToScan: 10_000, sleepMillisecs: 50, smartScan: true, passes: 6),
+        // Small batches, where the fixed cost of a batch is a large share of a pass.
+        .init(pages: 3_000, duplicateRatio: 0, pagesToScan: 100, sleepMillisecs: 10, smartScan: false, passes: 4),
+        .init(pages: 8_000, duplicateRatio: 0.75, pagesToScan: 200, sleepMillisecs: 20, smartScan: true, passes: 4),
     ]
 
     /// The workloads `calibrate --check` compares on: others than the calibration's, spanning the

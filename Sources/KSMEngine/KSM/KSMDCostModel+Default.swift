@@ -5,9 +5,9 @@ extension KSMDCostModel {
     /// docs/cost-model-default.json.
     public static let `default` = KSMDCostModel(
         uncheckedPageNanos: [
-            .newRmapItem: 0, .checksumChanged: 1091, .alreadyMerged: 364, .zeroPageMerge: 4280, .stableTreeMerge: 4280,
-            .unstableInsert: 5533, .unstableMerge: 5606, .smartScanSkip: 256, .stableTreeLevel: 0, .unstableTreeLevel: 0,
-        ], batchNanos: 35700, fullScanNanos: 0, hz: 250, wakeLatencyNanos: 1_500_000,
+            .newRmapItem: 0, .checksumChanged: 923, .alreadyMerged: 292, .zeroPageMerge: 3806, .stableTreeMerge: 3806,
+            .unstableInsert: 4246, .unstableMerge: 5531, .smartScanSkip: 223, .stableTreeLevel: 0, .unstableTreeLevel: 0,
+        ], batchNanos: 19949, fullScanNanos: 0, hz: 250, wakeLatencyNanos: 0,
         calibrated: "2026-11-29", machine: "AMD EPYC, 2 CPUs, Linux 6.18.44-fc-v595")
 
     /// A model from constants known to be in range (for ``default``).
