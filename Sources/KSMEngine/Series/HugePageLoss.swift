@@ -6,7 +6,7 @@
 ///
 /// `ksmd-sim run` and `compare` print it as a line or a table (``text``), with `--json` as a
 /// `"huge_pages"` object (``json``), and `run --plot` draws ``points`` as a panel under the
-/// counters (``chart(xAxis:)``). Merging one subpage of a PMD-mapped huge page splits it
+/// counters (``chart(title:xAxis:)``). Merging one subpage of a PMD-mapped huge page splits it
 /// (`try_to_merge_one_page()` calls `split_huge_page()` in mm/ksm.c), so the two pull against each
 /// other; docs/thp.md has the kernel's rules.
 public struct HugePageLoss: Hashable, Sendable {
