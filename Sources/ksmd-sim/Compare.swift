@@ -20,7 +20,10 @@ struct Compare: ParsableCommand {
     @Option(help: "Comma-separated rule sets: names or rule-set files.")
     var rules: String
 
-    @Flag(help: "Print {\"runs\":[{\"rules\":NAME,\"reports\":[...]},...]}.")
+    @Flag(
+        help:
+            "Print {\"runs\":[{\"rules\":NAME,\"reports\":[...]},...]}; in a scenario with \"thp\", each run also has \"huge_pages\":{...}."
+    )
     var json = false
 
     @OptionGroup var content: ContentOption
@@ -61,11 +64,13 @@ struct Compare: ParsableCommand {
                 (
                     "runs",
                     .array(
-                        runs.map {
-                            .object([
-                                ("rules", .string($0.0.name)),
-                                summary ? ("last", ReportSummary($0.1.last!).json) : ("reports", .array($0.1.map(\.json))),
-                            ])
+                        runs.map { rules, reports -> JSON in
+                            var members: [(String, JSON)] = [
+                                ("rules", .string(rules.name)),
+                                summary ? ("last", ReportSummary(reports.last!).json) : ("reports", .array(reports.map(\.json))),
+                            ]
+                            if let loss = HugePageLoss(reports) { members.append(("huge_pages", loss.json)) }
+                            return .object(members)
                         })
                 )
             ])

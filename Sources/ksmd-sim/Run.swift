@@ -8,12 +8,15 @@ struct Run: ParsableCommand {
     @Argument(help: "The scenario file (JSON; see docs/scenario-format.md).")
     var file: String
 
-    @Flag(help: "Print the reports as JSON: {\"reports\":[...],\"summary\":{...}}.")
+    @Flag(
+        help:
+            "Print the reports as JSON: {\"reports\":[...],\"summary\":{...}}, and in a scenario with \"thp\" the huge pages lost, \"huge_pages\":{...}."
+    )
     var json = false
 
     @Flag(
         help:
-            "Print only the last report's counters, per-process totals, time to converge and ksmd's CPU share (no per-report tables), for big scenarios; with --json, {\"last\":{...},\"summary\":{...}}."
+            "Print only the last report's counters, per-process totals, time to converge and ksmd's CPU share (no per-report tables), for big scenarios; with --json, {\"last\":{...},\"summary\":{...}} (and \"huge_pages\" with \"thp\")."
     )
     var summary = false
 
@@ -21,7 +24,9 @@ struct Run: ParsableCommand {
     var csv: String?
 
     @Option(
-        help: "Draw pages_shared, pages_sharing, pages_unshared, pages_volatile and ksm_zero_pages over the run as an SVG chart.")
+        help:
+            "Draw pages_shared, pages_sharing, pages_unshared, pages_volatile and ksm_zero_pages over the run as an SVG chart; in a scenario with \"thp\", a second panel below draws AnonHugePages and the memory saved at each report, in MiB."
+    )
     var plot: String?
 
     @Option(help: "The chart's x axis: scans (full scans) or seconds (simulated time).")
@@ -44,33 +49,42 @@ struct Run: ParsableCommand {
             rules: scenario.rules, memoryBudgetPages: memoryBudget.pages(content: content.content), content: content.content,
             costModel: try loadCostModel(costModel))
         let reports = try runScenario(scenario, on: backend, file: file)
+        // Only in scenarios with "thp": every other output stays as it was, byte for byte.
+        let loss = HugePageLoss(reports)
         if let csv { try writeFile(csv, backend.series.csv) }
         if let plot {
+            let axis: SVGChart.XAxis = xAxis == .scans ? .fullScans : .seconds
             let chart = SVGChart(
-                title: "KSM counters: \(file) (rules \(scenario.rules.name))", series: backend.series,
-                xAxis: xAxis == .scans ? .fullScans : .seconds)
-            try writeFile(plot, chart.render())
+                title: "KSM counters: \(file) (rules \(scenario.rules.name))", series: backend.series, xAxis: axis)
+            if let loss {
+                let huge = loss.chart(title: "AnonHugePages against savings: \(file)", xAxis: axis)
+                try writeFile(plot, SVGChart.stacked([chart, huge], sharedXAxis: true))
+            } else {
+                try writeFile(plot, chart.render())
+            }
         }
         if summary, let last = reports.last {
             if json {
-                print(
-                    JSON.object([("last", ReportSummary(last).json), ("summary", backend.summary.json)]).serialized(pretty: true))
+                print(Self.object([("last", ReportSummary(last).json), ("summary", backend.summary.json)], loss))
             } else {
                 print(
                     "simulator, rules \(scenario.rules.name); \(reports.count) report\(reports.count == 1 ? "" : "s"), the last:")
                 print(ReportSummary(last).text, terminator: "")
                 print(backend.summary.text)
-                if let loss = HugePageLoss(reports) { print(loss.text) }
+                if let loss { print(loss.text) }
             }
         } else if json {
-            print(
-                JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(
-                    pretty: true))
+            print(Self.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)], loss))
         } else {
             print("simulator, rules \(scenario.rules.name)")
             for r in reports { print(r.text) }
             print(backend.summary.text)
-            if let loss = HugePageLoss(reports) { print(loss.text) }
+            if let loss { print(loss.text) }
         }
+    }
+
+    /// The `--json` object of `members`, then `"huge_pages"` when the scenario has `"thp"`, pretty.
+    static func object(_ members: [(String, JSON)], _ loss: HugePageLoss?) -> String {
+        JSON.object(members + (loss.map { [("huge_pages", $0.json)] } ?? [])).serialized(pretty: true)
     }
 }

@@ -208,30 +208,13 @@ struct CLITests {
         let file = packageRoot + "/Tests/Scenarios/thp-ksm-split.json"
         let j = try Self.ksmdSim(["run", file, "--json"])
         #expect(j.status == 0, "\(j.stderr)")
-        let reports = try #require(
-            { () -> [JSON]? in
-                if case .array(let a)? = try? JSON.parse(j.stdout)["reports"] { return a }
-                return nil
-            }())
-        func int(_ v: JSON?) throws -> Int {
-            guard case .int(let n)? = v else { throw ScenarioError("not an integer: \(String(describing: v))") }
-            return n
-        }
-        func anonHugeKB(_ r: JSON) throws -> Int {
-            guard case .object(let processes)? = r["processes"] else { throw ScenarioError("no processes") }
-            var kb = 0
-            for (_, p) in processes {
-                guard case .array(let vmas)? = p["vmas"] else { throw ScenarioError("no vmas") }
-                for v in vmas { kb += try int(v["anon_huge_kb"]) }
-            }
-            return kb
-        }
-        let first = try #require(reports.first)
-        let last = try #require(reports.last)
-        let firstKB = try anonHugeKB(first)
-        let lastKB = try anonHugeKB(last)
-        let split = try int(last["thp"]?["thp_split_page"])
-        let saved = (try int(last["ksm"]?["pages_sharing"]) + int(last["ksm"]?["ksm_zero_pages"])) * 4096
+        let reports = try Self.reports(JSON.parse(j.stdout))
+        let first = try THPReport(#require(reports.first))
+        let last = try THPReport(#require(reports.last))
+        let firstKB = first.anonHugeKB
+        let lastKB = last.anonHugeKB
+        let split = last.splitPage
+        let saved = last.savedPages * 4096
         // The scenario does lose huge pages to merging: the line has something to say.
         #expect(firstKB > lastKB && split > 0 && saved > 0)
         let expected =
@@ -253,6 +236,193 @@ struct CLITests {
         // A scenario without huge pages has no such line.
         let plain = try Self.ksmdSim(["run", Self.example("fork-cow.json")])
         #expect(plain.status == 0 && !plain.stdout.contains("huge pages"))
+    }
+
+    // MARK: THP output: the plot's panel and the JSON fields
+
+    /// An integer of a parsed JSON value.
+    static func int(_ v: JSON?) throws -> Int {
+        guard case .int(let n)? = v else { throw ScenarioError("not an integer: \(String(describing: v))") }
+        return n
+    }
+
+    /// The members' names of a parsed JSON object.
+    static func keys(_ v: JSON?) -> [String] {
+        guard case .object(let m)? = v else { return [] }
+        return m.map(\.0)
+    }
+
+    /// What a THP report says, from its JSON: label, full_scans, simulated_seconds, AnonHugePages
+    /// summed over the processes' VMAs, saved pages (pages_sharing + ksm_zero_pages) and
+    /// thp_split_page.
+    struct THPReport {
+        var label: String
+        var fullScans: Int
+        var seconds: Double
+        var anonHugeKB: Int
+        var savedPages: Int
+        var splitPage: Int
+
+        init(_ r: JSON) throws {
+            guard case .string(let l)? = r["label"], case .double(let t)? = r["simulated_seconds"],
+                case .object(let processes)? = r["processes"]
+            else { throw ScenarioError("not a report: \(r)") }
+            label = l
+            seconds = t
+            fullScans = try CLITests.int(r["ksm"]?["full_scans"])
+            anonHugeKB = 0
+            for (_, p) in processes {
+                guard case .array(let vmas)? = p["vmas"] else { throw ScenarioError("no vmas") }
+                for v in vmas { anonHugeKB += try CLITests.int(v["anon_huge_kb"]) }
+            }
+            savedPages = try CLITests.int(r["ksm"]?["pages_sharing"]) + CLITests.int(r["ksm"]?["ksm_zero_pages"])
+            splitPage = try CLITests.int(r["thp"]?["thp_split_page"])
+        }
+    }
+
+    /// The reports of a `--json` output (`{"reports": [...]}`) or of one run of `compare --json`.
+    static func reports(_ v: JSON?) throws -> [JSON] {
+        guard case .array(let a)? = v?["reports"] else { throw ScenarioError("no reports") }
+        return a
+    }
+
+    /// `"huge_pages"` as the reports say it must be: the first and last reports' labels and summed
+    /// AnonHugePages, the huge pages between them, the last report's thp_split_page and saved
+    /// pages, those in bytes.
+    static func expectedHugePages(_ reports: [JSON]) throws -> JSON {
+        let (first, last) = (try THPReport(reports.first!), try THPReport(reports.last!))
+        return .object([
+            ("first_report", .string(first.label)), ("anon_huge_kb_first", .int(first.anonHugeKB)),
+            ("last_report", .string(last.label)), ("anon_huge_kb_last", .int(last.anonHugeKB)),
+            ("huge_pages_lost", .int((first.anonHugeKB - last.anonHugeKB) / 2048)), ("thp_split_page", .int(last.splitPage)),
+            ("saved_pages", .int(last.savedPages)), ("saved_bytes", .int(last.savedPages * 4096)),
+        ])
+    }
+
+    /// `run --json`, `run --summary --json`, `compare --json` and `compare --summary --json` of a
+    /// THP scenario carry `"huge_pages"` after everything else, its numbers the reports' own.
+    @Test func thpJSONCarriesTheHugePagesLostFromTheReports() throws {
+        let file = packageRoot + "/Tests/Scenarios/thp-ksm-split.json"
+        let run = try Self.ksmdSim(["run", file, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let full = try JSON.parse(run.stdout)
+        let expected = try Self.expectedHugePages(Self.reports(full))
+        #expect(Self.keys(full) == ["reports", "summary", "huge_pages"])
+        #expect(full["huge_pages"] == expected, "\(full["huge_pages"]?.serialized() ?? "none")")
+        // The scenario loses huge pages and saves pages: the numbers have something to say.
+        #expect(try Self.int(expected["huge_pages_lost"]) > 0 && Self.int(expected["saved_pages"]) > 0)
+
+        let summary = try JSON.parse(Self.ksmdSim(["run", file, "--summary", "--json"]).stdout)
+        #expect(Self.keys(summary) == ["last", "summary", "huge_pages"])
+        #expect(summary["huge_pages"] == expected)
+
+        let compare = try JSON.parse(Self.ksmdSim(["compare", file, "--rules", "linux-6.4,linux-6.17", "--json"]).stdout)
+        let compareSummary = try JSON.parse(
+            Self.ksmdSim(["compare", file, "--rules", "linux-6.4,linux-6.17", "--summary", "--json"]).stdout)
+        guard case .array(let runs)? = compare["runs"], case .array(let summaryRuns)? = compareSummary["runs"] else {
+            Issue.record("no runs: \(compare)")
+            return
+        }
+        #expect(runs.count == 2 && summaryRuns.count == 2)
+        for (r, s) in zip(runs, summaryRuns) {
+            #expect(Self.keys(r) == ["rules", "reports", "huge_pages"] && Self.keys(s) == ["rules", "last", "huge_pages"])
+            let own = try Self.expectedHugePages(Self.reports(r))
+            #expect(r["huge_pages"] == own && s["huge_pages"] == own)
+        }
+    }
+
+    /// `run --plot` of a THP scenario: the counters' panel, and below it on the same x axis a panel
+    /// whose AnonHugePages and saved lines are the reports' numbers: exactly in the tooltips,
+    /// and read back from the pixels through the axes' ticks.
+    @Test(arguments: ["scans", "seconds"])
+    func thpPlotDrawsAnonHugePagesAndSavingsFromTheReports(xAxis: String) throws {
+        let file = packageRoot + "/Tests/Scenarios/thp-ksm-split.json"
+        let svgPath = "/tmp/ksmd-sim-cli-\(getpid())-\(xAxis).svg"
+        defer { unlink(svgPath) }
+        let run = try Self.ksmdSim(["run", file, "--json", "--plot", svgPath, "--x-axis", xAxis])
+        #expect(run.status == 0, "\(run.stderr)")
+        let reports = try Self.reports(JSON.parse(run.stdout)).map(THPReport.init)
+        let svg = try ProcFiles.read(svgPath).get()
+        SVGChartTests.checkDocument(svg)
+        let panels = SVGChartTests.panels(svg)
+        try #require(panels.count == 2)
+        // One x axis: the same plot area and ticks in both panels.
+        #expect(SVGChartTests.plotFrame(panels[0]).count == 2)
+        #expect(SVGChartTests.plotFrame(panels[0]) == SVGChartTests.plotFrame(panels[1]))
+        #expect(SVGChartTests.axisTicks(panels[0]).x.map(\.label) == SVGChartTests.axisTicks(panels[1]).x.map(\.label))
+        #expect(SVGChartTests.polylines(panels[0]).count == CounterSeries.charted.count)
+
+        let below = panels[1]
+        #expect(
+            SVGChartTests.tooltips(below, line: "AnonHugePages")
+                == reports.map { "\($0.label): AnonHugePages \(SVGChart.grouped($0.anonHugeKB)) kB" })
+        #expect(
+            SVGChartTests.tooltips(below, line: "saved")
+                == reports.map {
+                    "\($0.label): saved \(SVGChart.grouped($0.savedPages)) pages (\(SVGChart.grouped($0.savedPages * 4)) kB)"
+                })
+        let values = SVGChartTests.plottedValues(below)
+        let huge = try #require(values["AnonHugePages"])
+        let saved = try #require(values["saved"])
+        try #require(huge.count == reports.count && saved.count == reports.count)
+        let ticks = SVGChartTests.axisTicks(below)
+        let xSpan = try #require(SVGChartTests.number(ticks.x.last!.label))
+        let ySpan = try #require(SVGChartTests.number(ticks.y.last!.label))
+        for (i, r) in reports.enumerated() {
+            let x = xAxis == "scans" ? Double(r.fullScans) : r.seconds
+            // Coordinates are rounded to a tenth of a pixel, of some 600 by 320 pixels.
+            #expect(abs(huge[i].0 - x) < xSpan / 1000 && abs(huge[i].1 - Double(r.anonHugeKB) / 1024) < ySpan / 1000)
+            #expect(abs(saved[i].0 - x) < xSpan / 1000 && abs(saved[i].1 - Double(r.savedPages) / 256) < ySpan / 1000)
+        }
+        let texts = SVGChartTests.texts(below)
+        #expect(texts.contains("last " + HugePageLoss.mibText(Double(reports.last!.anonHugeKB) / 1024)))
+        #expect(texts.contains("last " + HugePageLoss.mibText(Double(reports.last!.savedPages) / 256)))
+        #expect(texts.contains { $0.hasPrefix("at each of the \(reports.count) reports") })
+        // The scenario loses huge pages while it saves: both lines move.
+        #expect(reports.first!.anonHugeKB > reports.last!.anonHugeKB && reports.last!.savedPages > 0)
+    }
+
+    /// A scenario without `"thp"`: `run`'s JSON (with and without `--summary`), plot (both x
+    /// axes) and CSV, and `compare`'s JSON, are exactly what the library's reports, summary,
+    /// counter series and single chart make, as before huge pages had output of their own (the
+    /// chart's rendering itself is held to its golden files by SVGChartTests).
+    @Test(arguments: ["selftest-merge.json", "fork-cow.json"])
+    func nonTHPOutputsAreUnchanged(name: String) throws {
+        let file = Self.example(name)
+        let scenario = try Scenario.parse(try ProcFiles.read(file).get(), baseDirectory: packageRoot + "/examples")
+        #expect(scenario.thp == nil)
+        let backend = SimulatorBackend(rules: scenario.rules)
+        let reports = try ScenarioRunner.run(scenario, on: backend)
+        let svgPath = "/tmp/ksmd-sim-cli-\(getpid())-\(name).svg"
+        let csvPath = "/tmp/ksmd-sim-cli-\(getpid())-\(name).csv"
+        defer {
+            unlink(svgPath)
+            unlink(csvPath)
+        }
+        for axis in ["scans", "seconds"] {
+            let r = try Self.ksmdSim(["run", file, "--json", "--plot", svgPath, "--csv", csvPath, "--x-axis", axis])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(
+                r.stdout
+                    == JSON.object([("reports", .array(reports.map(\.json))), ("summary", backend.summary.json)]).serialized(
+                        pretty: true) + "\n")
+            let chart = SVGChart(
+                title: "KSM counters: \(file) (rules \(scenario.rules.name))", series: backend.series,
+                xAxis: axis == "scans" ? .fullScans : .seconds)
+            #expect(try ProcFiles.read(svgPath).get() == chart.render())
+            #expect(try ProcFiles.read(csvPath).get() == backend.series.csv)
+        }
+        let summary = try JSON.parse(Self.ksmdSim(["run", file, "--summary", "--json"]).stdout)
+        #expect(Self.keys(summary) == ["last", "summary"])
+        #expect(summary["summary"] == backend.summary.json)
+        let compare = try JSON.parse(Self.ksmdSim(["compare", file, "--rules", "linux-6.17", "--json"]).stdout)
+        #expect(
+            compare
+                == .object([
+                    ("runs", .array([.object([("rules", .string("linux-6.17")), ("reports", .array(reports.map(\.json)))])]))
+                ]))
+        let text = try Self.ksmdSim(["run", file])
+        #expect(text.status == 0 && !text.stdout.contains("huge pages"))
     }
 
     /// A scenario ending in a `report` step has no "final" report repeating it; one ending in

@@ -25,6 +25,12 @@ public struct SVGChart: Sendable {
         public var points: [(x: Double, y: Double)]
         /// Whether the points are joined by a line; otherwise only markers show.
         public var joined: Bool
+        /// Its colour and dash pattern; `nil` takes the palette's (``SVGChart/styles``) by the
+        /// line's place.
+        var style: (colour: String, dash: String?)?
+        /// A tooltip per point (an SVG `<title>`): its points then always get dots, which carry
+        /// them; `nil` for none.
+        var tooltips: [String]?
         /// A line named `name` through `points`.
         public init(name: String, points: [(x: Double, y: Double)], joined: Bool) {
             self.name = name
@@ -42,6 +48,9 @@ public struct SVGChart: Sendable {
     /// For a chart of points (``init(title:subtitle:xTitle:yTitle:lines:)``): its lines, axis
     /// titles and subtitle; `nil` for a chart of ``series``.
     var pointChart: (lines: [Line], xTitle: String, yTitle: String, subtitle: String)?
+    /// For a chart of points: a note under each line's legend entry (its last value), where there
+    /// is room; `nil` for none. A counter chart notes each counter's last value.
+    var legendNotes: [String]?
 
     /// Colours of the Okabe-Ito palette (distinct under the common colour-vision deficiencies),
     /// with a dash pattern as a second cue, in ``CounterSeries/charted`` order.
@@ -75,16 +84,25 @@ public struct SVGChart: Sendable {
     /// Several charts stacked in one SVG document, each `panelHeight` pixels high (nested `<svg>`
     /// elements), for a figure of related panels.
     ///
+    /// With `sharedXAxis`, every panel's plot area spans the same pixels and its x axis the same
+    /// range (from the smallest x of all panels to the largest), so that one vertical line meets
+    /// the same x in every panel; the charts should then count x alike (``xAxis``, and for charts
+    /// of points the same quantity).
+    ///
     /// - Complexity: O(*n*) in the charts' points.
-    public static func stacked(_ charts: [SVGChart], width: Int = 900, panelHeight: Int = 450) -> String {
+    public static func stacked(
+        _ charts: [SVGChart], width: Int = 900, panelHeight: Int = 450, sharedXAxis: Bool = false
+    ) -> String {
         let width = max(width, 200)
         let panelHeight = max(panelHeight, 150)
         let height = panelHeight * max(charts.count, 1)
+        let shared =
+            sharedXAxis ? charts.map { $0.layout(height: panelHeight).frame }.reduce(Frame?.none) { $0?.union($1) ?? $1 } : nil
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" "
         out += "width=\"\(width)\" height=\"\(height)\" "
         out += "viewBox=\"0 0 \(width) \(height)\">\n"
         for (i, chart) in charts.enumerated() {
-            out += chart.render(width: width, height: panelHeight, y: i * panelHeight) + "\n"
+            out += chart.render(width: width, height: panelHeight, y: i * panelHeight, frame: shared) + "\n"
         }
         return out + "</svg>"
     }
@@ -95,9 +113,54 @@ public struct SVGChart: Sendable {
     /// - Complexity: O(*n*) in the number of samples.
     public func render(width: Int = 900, height: Int = 500) -> String { render(width: width, height: height, y: nil) }
 
-    /// The document, or with `y` a nested `<svg>` placed at that vertical offset.
-    func render(width: Int, height: Int, y offset: Int?) -> String {
-        let width = max(width, 200)
+    /// Font sizes, in pixels.
+    static let titleSize = 18.0
+    static let labelSize = 12.0
+    static let axisTitleSize = 13.0
+    static let legendSize = 13.0
+    /// The plot area's top, in pixels below the chart's.
+    static let plotTop = 66.0
+
+    /// The plot area's left edge and the legend's width (what the y labels and the legend need)
+    /// and the range of the x values: the parts of a layout that stacked panels sharing their x
+    /// axis make equal.
+    struct Frame {
+        var plotLeft: Double
+        var legendWidth: Double
+        /// The smallest and largest x, or `nil` with no points.
+        var xRange: (lo: Double, hi: Double)?
+
+        /// Room for both, and both ranges.
+        func union(_ other: Frame) -> Frame {
+            let range: (lo: Double, hi: Double)? =
+                switch (xRange, other.xRange) {
+                case (let a?, let b?): (lo: min(a.lo, b.lo), hi: max(a.hi, b.hi))
+                case (let a?, nil): a
+                case (nil, let b): b
+                }
+            return Frame(
+                plotLeft: max(plotLeft, other.plotLeft), legendWidth: max(legendWidth, other.legendWidth), xRange: range)
+        }
+    }
+
+    /// What the chart draws, and the vertical layout and room it needs before the x axis is laid
+    /// out.
+    struct Layout {
+        var names: [String]
+        /// Per line: its x and y values.
+        var lineXs: [[Double]]
+        var values: [[Double]]
+        /// The counters' last values, exact (a Double would not hold Int.max).
+        var lastCounts: [Int?]
+        var joined: [Bool]
+        var xs: [Double]
+        var plotHeight: Double
+        var yTicks: Ticks
+        var frame: Frame
+    }
+
+    /// The chart's ``Layout`` in a panel `height` pixels high (at least 150).
+    func layout(height: Int) -> Layout {
         let height = max(height, 150)
         let samples = series.samples
         let names = pointChart?.lines.map(\.name) ?? CounterSeries.charted
@@ -105,37 +168,58 @@ public struct SVGChart: Sendable {
             let x = xAxis == .fullScans ? Double(s.counters.fullScans) : s.seconds
             return x.isFinite ? x : 0
         }
-        // Per line: its x and y values.
         let lineXs: [[Double]] =
             pointChart?.lines.map { $0.points.map { $0.x.isFinite ? $0.x : 0 } } ?? names.map { _ in sampleXs }
         let values: [[Double]] =
             pointChart?.lines.map { $0.points.map { $0.y.isFinite ? $0.y : 0 } }
             ?? names.map { name in samples.map { s in Double(s.counters.fields.first { $0.0 == name }?.1 ?? 0) } }
-        // The counters' last values, exact (a Double would not hold Int.max).
         let lastCounts: [Int?] = names.map { name in samples.last.map { s in s.counters.fields.first { $0.0 == name }?.1 ?? 0 } }
         let joined = pointChart?.lines.map(\.joined) ?? names.map { _ in true }
         let xs = Array(lineXs.joined())
-        let isEmpty = xs.isEmpty
         let yIntegral = pointChart == nil
 
-        // Vertical layout, then the y axis (its labels decide the left margin), then the x axis.
-        let titleSize = 18.0
-        let labelSize = 12.0
-        let axisTitleSize = 13.0
-        let legendSize = 13.0
-        let plotTop = 66.0
+        // Vertical layout, then the y axis (its labels decide the left margin).
         let plotBottom = Double(height) - 58
-        let plotHeight = max(plotBottom - plotTop, 20)
+        let plotHeight = max(plotBottom - Self.plotTop, 20)
         let allValues = values.joined()
         let yTicks = Ticks(
             lo: min(0, allValues.min() ?? 0), hi: max(0, allValues.max() ?? 0),
             target: max(2, Int(plotHeight / 48)), integral: yIntegral)
-        let yLabelWidth = yTicks.labels.map { Self.textWidth($0, size: labelSize) }.max() ?? 0
+        let yLabelWidth = yTicks.labels.map { Self.textWidth($0, size: Self.labelSize) }.max() ?? 0
 
         let lastWidth =
-            pointChart == nil ? lastCounts.map { Self.textWidth("last " + Self.compact($0 ?? 0), size: 11) }.max() ?? 0 : 0
-        let legendWidth = 22 + 8 + max(lastWidth, names.map { Self.textWidth($0, size: legendSize) }.max() ?? 0)
-        let plotLeft = 18 + axisTitleSize + 12 + yLabelWidth + 8
+            pointChart == nil
+            ? lastCounts.map { Self.textWidth("last " + Self.compact($0 ?? 0), size: 11) }.max() ?? 0
+            : legendNotes?.map { Self.textWidth($0, size: 11) }.max() ?? 0
+        let legendWidth = 22 + 8 + max(lastWidth, names.map { Self.textWidth($0, size: Self.legendSize) }.max() ?? 0)
+        let plotLeft = 18 + Self.axisTitleSize + 12 + yLabelWidth + 8
+        let range: (lo: Double, hi: Double)? = xs.min().map { (lo: $0, hi: xs.max()!) }
+        return Layout(
+            names: names, lineXs: lineXs, values: values, lastCounts: lastCounts, joined: joined, xs: xs,
+            plotHeight: plotHeight, yTicks: yTicks, frame: Frame(plotLeft: plotLeft, legendWidth: legendWidth, xRange: range))
+    }
+
+    /// The document, or with `y` a nested `<svg>` placed at that vertical offset; with `frame`, the
+    /// plot area and x range of several panels (``stacked(_:width:panelHeight:sharedXAxis:)``)
+    /// instead of the chart's own.
+    func render(width: Int, height: Int, y offset: Int?, frame shared: Frame? = nil) -> String {
+        let width = max(width, 200)
+        let height = max(height, 150)
+        let layout = layout(height: height)
+        let frame = shared ?? layout.frame
+        let (names, lineXs, values, lastCounts, joined, xs) =
+            (layout.names, layout.lineXs, layout.values, layout.lastCounts, layout.joined, layout.xs)
+        let isEmpty = xs.isEmpty
+        let (titleSize, labelSize, axisTitleSize, legendSize) = (
+            Self.titleSize, Self.labelSize, Self.axisTitleSize, Self.legendSize
+        )
+        let plotTop = Self.plotTop
+        let plotHeight = layout.plotHeight
+        let yTicks = layout.yTicks
+
+        // The x axis, in the room the y labels and the legend leave.
+        let legendWidth = frame.legendWidth
+        let plotLeft = frame.plotLeft
         let plotRight = Double(width) - 24 - legendWidth - 24
         let plotWidth = max(plotRight - plotLeft, 20)
 
@@ -143,13 +227,12 @@ public struct SVGChart: Sendable {
         var target = max(2, Int(plotWidth / 70))
         while true {
             xTicks = Ticks(
-                lo: xs.min() ?? 0, hi: xs.max() ?? 0, target: target, integral: xAxis == .fullScans)
+                lo: frame.xRange?.lo ?? 0, hi: frame.xRange?.hi ?? 0, target: target, integral: xAxis == .fullScans)
             let widest = xTicks.labels.map { Self.textWidth($0, size: labelSize) }.max() ?? 0
             let spacing = plotWidth / Double(max(xTicks.values.count - 1, 1))
             if widest + 14 <= spacing || target <= 2 { break }
             target -= 1
         }
-
         func px(_ x: Double) -> Double { plotLeft + (x - xTicks.lo) / (xTicks.hi - xTicks.lo) * plotWidth }
         func py(_ y: Double) -> Double { plotTop + plotHeight - (y - yTicks.lo) / (yTicks.hi - yTicks.lo) * plotHeight }
         let c = Self.coordinate
@@ -215,7 +298,7 @@ public struct SVGChart: Sendable {
             out += "font-size=\"16\" font-style=\"italic\" fill=\"#888888\" text-anchor=\"middle\">no samples</text>\n"
         }
         for (i, name) in names.enumerated() where !values[i].isEmpty {
-            let style = Self.styles[i % Self.styles.count]
+            let style = self.style(i)
             let attribute = pointChart == nil ? "data-counter" : "data-line"
             out += "<g \(attribute)=\"\(Self.escape(name))\" stroke=\"\(style.colour)\" fill=\"\(style.colour)\">\n"
             if joined[i] {
@@ -224,10 +307,16 @@ public struct SVGChart: Sendable {
                 out += (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
             }
             let n = values[i].count
-            if !joined[i] || n == 1 || plotWidth / Double(n - 1) >= Self.minDotSpacing {
+            let tooltips = pointChart.flatMap { i < $0.lines.count ? $0.lines[i].tooltips : nil }
+            if tooltips != nil || !joined[i] || n == 1 || plotWidth / Double(n - 1) >= Self.minDotSpacing {
                 let r = joined[i] ? "2.5" : "4"
-                for (x, v) in zip(lineXs[i], values[i]) {
-                    out += "<circle cx=\"\(c(px(x)))\" cy=\"\(c(py(v)))\" r=\"\(r)\" stroke=\"none\"/>\n"
+                for (k, (x, v)) in zip(lineXs[i], values[i]).enumerated() {
+                    out += "<circle cx=\"\(c(px(x)))\" cy=\"\(c(py(v)))\" r=\"\(r)\" stroke=\"none\""
+                    if let tooltips, k < tooltips.count {
+                        out += "><title>\(Self.escape(tooltips[k]))</title></circle>\n"
+                    } else {
+                        out += "/>\n"
+                    }
                 }
             }
             out += "</g>\n"
@@ -239,7 +328,7 @@ public struct SVGChart: Sendable {
         let rowHeight = max(18, min(40, (plotHeight + 40) / Double(names.count)))
         out += "<g font-size=\"\(c(legendSize))\">\n"
         for (i, name) in names.enumerated() {
-            let style = Self.styles[i % Self.styles.count]
+            let style = self.style(i)
             let y = plotTop + 8 + Double(i) * rowHeight
             out += "<line x1=\"\(c(legendX))\" y1=\"\(c(y))\" x2=\"\(c(legendX + 22))\" y2=\"\(c(y))\" "
             out +=
@@ -247,13 +336,26 @@ public struct SVGChart: Sendable {
                 + "/>\n"
             out +=
                 "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + legendSize * 0.35))\" fill=\"#222222\">\(Self.escape(name))</text>\n"
-            guard rowHeight >= 32, pointChart == nil else { continue }
-            let last = lastCounts[i].map { "last " + Self.compact($0) } ?? "no value"
-            out += "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + 18))\" font-size=\"11\" fill=\"#777777\">\(last)</text>\n"
+            guard rowHeight >= 32 else { continue }
+            let note: String
+            if pointChart == nil {
+                note = lastCounts[i].map { "last " + Self.compact($0) } ?? "no value"
+            } else if let notes = legendNotes, i < notes.count {
+                note = Self.escape(notes[i])
+            } else {
+                continue
+            }
+            out += "<text x=\"\(c(legendX + 30))\" y=\"\(c(y + 18))\" font-size=\"11\" fill=\"#777777\">\(note)</text>\n"
         }
         out += "</g>\n"
         out += "</svg>"
         return out
+    }
+
+    /// The colour and dash pattern of line `i`: its own (``Line``), or the palette's.
+    func style(_ i: Int) -> (colour: String, dash: String?) {
+        if let lines = pointChart?.lines, i < lines.count, let own = lines[i].style { return own }
+        return Self.styles[i % Self.styles.count]
     }
 
     /// "N samples, full scans A–B, simulated time S–T s".
