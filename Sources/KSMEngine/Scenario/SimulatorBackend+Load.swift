@@ -8,7 +8,7 @@ extension SimulatorBackend {
     /// copied by the estimate's own copy. Not yet mergeable: a `prctl` or `madvise` step makes it so.
     /// - Complexity: O(page records or dumped pages + planned pages × 4 KiB).
     func load(_ name: String, _ spec: LoadSpec) throws {
-        let name = try newName(name)
+        try names.checkNew(name, key: nil)
         let image = try Self.image(spec, rules: kernel.rules)
         let withPages = image.plan.eligible.filter { $0.pages > 0 }
         try checkBudget(pages: image.plan.candidatePages, "loading the \(image.plan.candidatePages) pages of \(spec.path)")
@@ -47,7 +47,7 @@ extension SimulatorBackend {
             try? kernel.exit(pid)
             throw ScenarioError("cannot load \(spec.path): \(error)")
         }
-        pids[name] = pid
+        names.insert(name, pid)
     }
 
     /// The process image a `load` step reads.
@@ -105,7 +105,7 @@ extension SimulatorBackend {
     ) throws {
         let sourcePID = try p(source)
         guard Set(into).count == into.count else { throw ScenarioError("\"into\" names a process twice") }
-        for name in into { _ = try newName(name) }
+        for name in into { try names.checkNew(name, key: nil) }
         let mm = try kernel.mm(sourcePID)
         let heap = SimulatedKernel.heapRegion
         var vmas: [VMA] = []
@@ -132,7 +132,7 @@ extension SimulatorBackend {
         do {
             for (k, name) in into.enumerated() {
                 let pid = kernel.spawn()
-                pids[name] = pid
+                names.insert(name, pid)
                 made.append(name)
                 try makeClone(
                     pid, name, k, of: sourcePID, vmas: vmas, present: present, rewritten: rewritten, seed: seed,
@@ -140,8 +140,8 @@ extension SimulatorBackend {
             }
         } catch {
             for name in made {
-                if let pid = pids[name] { try? kernel.exit(pid) }
-                pids[name] = nil
+                if let pid = names[name] { try? kernel.exit(pid) }
+                names.forget(name)
             }
             mutators.removeAll { made.contains($0.process) }
             throw error
