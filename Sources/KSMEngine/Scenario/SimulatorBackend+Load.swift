@@ -58,25 +58,20 @@ extension SimulatorBackend {
                 let file =
                     spec.source == .trace ? try SnapshotFile.load(trace: spec.path) : try SnapshotFile.load(from: spec.path)
                 let process: ProcessSnapshot
+                let pids = "pids: " + file.processes.map { String($0.pid) }.joined(separator: ", ")
                 if let pid = spec.pid {
                     guard let p = file.processes.first(where: { $0.pid == pid }) else {
-                        throw ScenarioError(
-                            "\(spec.path) holds no process \(pid) (pids: \(file.processes.map { String($0.pid) }.joined(separator: ", ")))"
-                        )
+                        throw ScenarioError("\(spec.path) holds no process \(pid) (\(pids))")
                     }
                     process = p
                 } else {
                     guard file.processes.count == 1, let p = file.processes.first else {
                         throw ScenarioError(
-                            "\(spec.path) holds \(file.processes.count) processes (pids: \(file.processes.map { String($0.pid) }.joined(separator: ", "))): "
-                                + "name one with \"pid\"")
+                            "\(spec.path) holds \(file.processes.count) processes (\(pids)): name one with \"pid\"")
                     }
                     process = p
                 }
-                return try ProcessImage(
-                    pid: process.pid, command: process.command, vmas: process.vmas.map(\.vma),
-                    pages: SnapshotPageSource(process, pages: file.pages, zeroPage: file.zeroPage, buffer: ProcReadBuffer()),
-                    rules: rules, range: nil, zeroPage: file.zeroPage)
+                return try ProcessImage(process, of: file, rules: rules, range: nil)
             case .core:
                 let core = try ELFCoreFile(path: spec.path)
                 return try ProcessImage(
