@@ -48,16 +48,13 @@ struct Capture: ParsableCommand {
         } else {
             guard !pids.isEmpty else { throw ValidationError("give at least one --pid (or --trace FILE)") }
         }
-        for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
-        guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
+        try Estimate.validate(pids: pids)
         guard let output, !output.isEmpty else { throw ValidationError("give the output file with -o FILE") }
         if let key {
             guard anonymize else { throw ValidationError("--key is the key of --anonymize") }
             guard AnonymizationKey(hex: key) != nil else { throw ValidationError("--key must be 64 hex digits (32 bytes)") }
         }
-        if let range, Estimate.parseRange(range) == nil {
-            throw ValidationError("--range must be START-END in hex with START < END")
-        }
+        try Estimate.validate(range: range)
     }
 
     func run() throws {
@@ -81,13 +78,7 @@ struct Capture: ParsableCommand {
                 "captured \(snapshot.processes.count) process\(snapshot.processes.count == 1 ? "" : "es"): \(present) present pages, "
                     + "\(snapshot.pages.count) distinct stored pages\(what) -> \(path)")
         } catch {
-            printError("capture: \(error.message)")
-            switch error.kind {
-            case .noProcess, .cannotRead: throw Exit.noInput
-            case .permissionDenied: throw Exit.noPermission
-            case .cannotWrite: throw Exit.cannotCreate
-            default: throw Exit.dataError
-            }
+            throw failure("capture", error)
         }
     }
 }

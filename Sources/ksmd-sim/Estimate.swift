@@ -66,10 +66,9 @@ struct Estimate: ParsableCommand {
                 throw ValidationError("--zero-filled-pages must be skipped or counted")
             }
         }
-        for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
-        guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
+        try Self.validate(pids: pids)
         guard !rules.isEmpty else { throw ValidationError("--rules needs a rule-set name or file") }
-        if let range, Self.parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
+        try Self.validate(range: range)
     }
 
     func run() throws {
@@ -88,12 +87,7 @@ struct Estimate: ParsableCommand {
                         file = try SnapshotFile.load(from: snapshot ?? "")
                     }
                 } catch {
-                    printError("estimate: \(error.message)")
-                    switch error.kind {
-                    case .cannotRead: throw Exit.noInput
-                    case .permissionDenied: throw Exit.noPermission
-                    default: throw Exit.dataError
-                    }
+                    throw failure("estimate", error)
                 }
                 estimate = try estimator.estimate(snapshot: file)
             } else if !cores.isEmpty {
@@ -103,14 +97,20 @@ struct Estimate: ParsableCommand {
                 estimate = try estimator.estimate(pids: pids)
             }
         } catch let error as EstimateError {
-            printError("estimate: \(error.message)")
-            switch error.kind {
-            case .noProcess, .noFile: throw Exit.noInput
-            case .permissionDenied: throw Exit.noPermission
-            case .tooLarge, .readFailed, .invalidOptions, .malformedFile: throw Exit.dataError
-            }
+            throw failure("estimate", error)
         }
         print(json ? estimate.json.serialized(pretty: true) : estimate.text, terminator: json ? "\n" : "")
+    }
+
+    /// Checks `--pid`, as `estimate` and `capture` take it: each pid positive and given once.
+    static func validate(pids: [Int32]) throws {
+        for pid in pids { try requireOption("--pid", pid, in: 1...Int32.max, unbounded: true) }
+        guard Set(pids).count == pids.count else { throw ValidationError("each --pid may be given once") }
+    }
+
+    /// Checks `--range`, as `estimate` and `capture` take it: `START-END` in hex, START < END.
+    static func validate(range: String?) throws {
+        if let range, parseRange(range) == nil { throw ValidationError("--range must be START-END in hex with START < END") }
     }
 
     /// `START-END` in hex (`0x` optional).

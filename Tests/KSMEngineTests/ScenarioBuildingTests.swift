@@ -183,6 +183,57 @@ import Testing
         #expect(backend.kernel.processIDs.isEmpty)
     }
 
+    /// Steps whose process names break the scenario's rules, after steps that are fine.
+    static let badNames: [(before: [StepAction], step: StepAction)] = [
+        ([], .exec("ghost")),
+        ([], .fork("ghost", child: "b")),
+        ([.spawn("a")], .spawn("a")),
+        ([.spawn("a"), .exit("a")], .spawn("a")),
+        ([.spawn("a"), .exit("a")], .prctl("a", memoryMerge: true)),
+        ([.spawn("a")], .fork("a", child: "a")),
+        ([.spawn("a"), .spawn("b"), .exit("b")], .fork("a", child: "b")),
+        ([.spawn("a")], .clone("a", into: ["a"], drift: 0, seed: 0, mutationRate: 0)),
+        ([.spawn("a"), .exit("a")], .clone("a", into: ["b"], drift: 0, seed: 0, mutationRate: 0)),
+        ([.spawn("a"), .exit("a")], .load("a", LoadSpec(.snapshot, path: "/nonexistent.ksmsnap"))),
+    ]
+
+    /// The simulator keeps its processes under the scenario's own naming rules (`ProcessNames`):
+    /// a step performed on it directly fails with the message the scenario's check gives.
+    @Test(arguments: badNames.indices)
+    func theSimulatorBackendAndTheScenarioCheckNameAlike(_ i: Int) throws {
+        let (before, step) = Self.badNames[i]
+        var checked: ScenarioError?
+        do { _ = try Scenario(actions: before + [step]) } catch { checked = error }
+        let backend = SimulatorBackend(rules: .linux6_17)
+        let fills = FillGenerator()
+        for a in before { try backend.perform(a, fills: fills) }
+        var performed: String?
+        do { try backend.perform(step, fills: fills) } catch { performed = "\(error)" }
+        #expect(checked?.step == before.count)
+        #expect(checked.map(\.message) == performed, "\(step)")
+        #expect(
+            backend.kernel.processIDs.count == before.filter { if case .spawn = $0 { true } else { false } }.count
+                - before.filter { if case .exit = $0 { true } else { false } }.count)
+    }
+
+    /// An empty name: the scenario names the field, the backend (whose steps have none) says so
+    /// plainly; a name whose process could not be made stays free.
+    @Test func emptyNamesAndFailedCreations() throws {
+        let backend = SimulatorBackend(rules: .linux6_17)
+        let fills = FillGenerator()
+        #expect { try backend.perform(.spawn(""), fills: fills) } throws: { "\($0)" == "a process name must not be empty" }
+        #expect { try Scenario(actions: [.spawn("")]) } throws: {
+            "\($0)" == "step 0 (spawn): \"process\" must be a non-empty name"
+        }
+        #expect(backend.kernel.processIDs.isEmpty)
+        // A load whose file is missing makes no process, and its name can be given again.
+        #expect(throws: ScenarioError.self) {
+            try backend.perform(.load("a", LoadSpec(.snapshot, path: "/nonexistent.ksmsnap")), fills: fills)
+        }
+        try backend.perform(.spawn("a"), fills: fills)
+        #expect(backend.pid("a") != nil && backend.kernel.processIDs.count == 1)
+    }
+
     /// The README's library examples, as written there.
     @Test func theReadmeExamplesRun() throws {
         let kernel = SimulatedKernel(rules: .linux6_17)

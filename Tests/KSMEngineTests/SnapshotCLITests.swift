@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -56,6 +57,49 @@ struct SnapshotCLITests {
         #expect(access(path, F_OK) != 0)
         let unwritable = try CLITests.ksmdSim(["capture", "--pid", "\(getpid())", "-o", "/nonexistent-ksmd-sim-dir/x"])
         #expect(unwritable.status == 73 && unwritable.stderrLines.count == 1)
+    }
+
+    /// A file error gets the same line and exit status from every command that reads the file
+    /// (`Exit.status(of:)`): 66 missing or not a regular file, 65 not what it should be, 73 an
+    /// output that cannot be written.
+    @Test func fileErrorsGetOneStatusInEveryCommand() throws {
+        let dir = CoreFileTests.TempDir()
+        let missing = dir.file("missing")
+        let bad = dir.file("bad.trace")
+        let good = dir.file("good.trace")
+        let badText = "ksmd-sim-trace 1\nprocess a\nnot-a-hash\n"
+        try Data(badText.utf8).write(to: URL(fileURLWithPath: bad))
+        try Data(TraceTests.sampleTrace().0.utf8).write(to: URL(fileURLWithPath: good))
+        let out = dir.file("out.ksmsnap")
+        let cases: [(args: [String], status: Int32, line: String)] = [
+            (["estimate", "--snapshot", missing], 66, "estimate: cannot open \(missing): ENOENT (No such file or directory)"),
+            (["estimate", "--trace", missing], 66, "estimate: cannot open \(missing): ENOENT (No such file or directory)"),
+            (
+                ["capture", "--trace", missing, "-o", out], 66,
+                "capture: cannot open \(missing): ENOENT (No such file or directory)"
+            ),
+            (["estimate", "--core", missing], 66, "estimate: cannot read \(missing): ENOENT (No such file or directory)"),
+            (["estimate", "--snapshot", dir.path], 66, "estimate: cannot read \(dir.path): not a regular file"),
+            (["capture", "--trace", dir.path, "-o", out], 66, "capture: cannot read \(dir.path): not a regular file"),
+            (["estimate", "--core", dir.path], 66, "estimate: cannot read \(dir.path): not a regular file"),
+            (["estimate", "--snapshot", bad], 65, "estimate: \(bad): not a ksmd-sim snapshot (it does not start with KSMSNAP)"),
+            (
+                ["estimate", "--core", bad], 65,
+                "estimate: \(bad): not an x86-64 ELF core file: no ELF magic (the file has \(badText.utf8.count) bytes)"
+            ),
+            (["capture", "--trace", good, "-o", dir.file("no-dir/out")], 73, "capture: cannot create"),
+        ]
+        for c in cases {
+            let r = try CLITests.ksmdSim(c.args)
+            #expect(r.status == c.status && r.stdout.isEmpty, "\(c.args): \(r.status) \(r.stderr)")
+            #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("ksmd-sim: " + c.line), "\(c.args): \(r.stderr)")
+        }
+        // A bad trace: the same line, after the command's name, from estimate and capture.
+        let e = try CLITests.ksmdSim(["estimate", "--trace", bad])
+        let c = try CLITests.ksmdSim(["capture", "--trace", bad, "-o", out])
+        #expect(e.status == 65 && c.status == 65)
+        #expect(e.stderr.dropFirst("ksmd-sim: estimate: ".count) == c.stderr.dropFirst("ksmd-sim: capture: ".count))
+        #expect(access(out, F_OK) != 0)
     }
 
     @Test(

@@ -82,23 +82,15 @@ public final class ELFCoreFile {
     /// - Complexity: O(segments × log segments + note bytes).
     public init(path: String) throws(CoreFileError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            throw CoreFileError(.unreadable, path: path, Self.describe(errno: e), errno: e)
+        let opened: (fd: Int32, size: Int)
+        do {
+            opened = try FileIO.openRegularFile(path)
+        } catch {
+            guard error.call != nil else { throw CoreFileError(.unreadable, path: path, "not a regular file") }
+            throw CoreFileError(.unreadable, path: path, FileIO.describe(errno: error.errno), errno: error.errno)
         }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = errno
-            close(fd)
-            throw CoreFileError(.unreadable, path: path, Self.describe(errno: e), errno: e)
-        }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw CoreFileError(.unreadable, path: path, "not a regular file")
-        }
-        self.fd = fd
-        fileSize = UInt64(max(0, st.st_size))
+        fd = opened.fd
+        fileSize = UInt64(max(0, opened.size))
         try readHeaders()
     }
 
@@ -287,20 +279,12 @@ public final class ELFCoreFile {
 
     /// The bytes `[offset, offset + count)` of the file, which the caller has checked are inside it.
     private func bytes(at offset: UInt64, count: Int) throws(CoreFileError) -> [UInt8] {
-        var result = [UInt8](repeating: 0, count: count)
-        let got = result.withUnsafeMutableBytes { readFully(into: $0.baseAddress, count: count, at: offset) }
-        guard got.errno == 0 else {
-            throw CoreFileError(.unreadable, path: path, Self.describe(errno: got.errno), errno: got.errno)
+        let got = FileIO.preadBytes(fd, count: count, at: offset)
+        guard got.errno == 0 else { throw unreadable(errno: got.errno) }
+        guard got.bytes.count == count else {
+            throw malformed("the file ended at \(offset + UInt64(got.bytes.count)) while reading \(count) bytes at \(offset)")
         }
-        guard got.bytes == count else {
-            throw malformed("the file ended at \(offset + UInt64(got.bytes)) while reading \(count) bytes at \(offset)")
-        }
-        return result
-    }
-
-    private func readFully(into buffer: UnsafeMutableRawPointer?, count: Int, at offset: UInt64) -> (bytes: Int, errno: Int32) {
-        guard let buffer else { return (0, 0) }
-        return FileIO.preadFully(fd, buffer, count: count, at: offset)
+        return got.bytes
     }
 
     /// Reads `count` dumped pages of `segment` (one of ``segments``) from its page `page` into
@@ -316,10 +300,9 @@ public final class ELFCoreFile {
         }
         let offset = segment.fileOffset + UInt64(page) * Self.pageSize
         let bytes = count * Int(Self.pageSize)
-        let got = readFully(into: buffer.baseAddress, count: bytes, at: offset)
-        guard got.errno == 0 else {
-            throw CoreFileError(.unreadable, path: path, Self.describe(errno: got.errno), errno: got.errno)
-        }
+        guard bytes > 0, let base = buffer.baseAddress else { return }
+        let got = FileIO.preadFully(fd, base, count: bytes, at: offset)
+        guard got.errno == 0 else { throw unreadable(errno: got.errno) }
         // The segment was checked to lie in the file; a shorter read means the file shrank meanwhile.
         guard got.bytes == bytes else {
             throw malformed("the file ended at \(offset + UInt64(got.bytes)) (truncated while reading?)")
@@ -330,10 +313,11 @@ public final class ELFCoreFile {
 
     private func foreign(_ reason: String) -> CoreFileError { CoreFileError(.foreign, path: path, reason) }
     private func malformed(_ reason: String) -> CoreFileError { CoreFileError(.malformed, path: path, reason) }
+    private func unreadable(errno e: Int32) -> CoreFileError {
+        CoreFileError(.unreadable, path: path, FileIO.describe(errno: e), errno: e)
+    }
     private func hex(_ v: UInt64) -> String { Self.hex(v) }
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
-
-    static func describe(errno e: Int32) -> String { "\(EstimateError.errnoName(e)) (\(String(cString: strerror(e))))" }
 }
 
 /// Little-endian fields of a byte array, at offsets the caller has checked are inside it.

@@ -26,27 +26,23 @@ extension ProcessImage {
         core: ELFCoreFile, source: CorePageSource, rules: EligibilityRules, range: Range<UInt64>?,
         zeroFilledPages: CoreZeroFilledPages
     ) throws(EstimateError) {
-        var plan = ProcessPlan(pid: core.pid ?? 0, command: core.command ?? "")
         var files = MappedFileReader()
         defer { files.closeAll() }
         var pageCache = 0
-        var zerosSkipped = 0
         let zero = [UInt8](repeating: 0, count: 4096)
         let pageBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { pageBuffer.deallocate() }
         let size = ELFCoreFile.pageSize
-        for segment in core.segments {
-            let whole = LiveVMA(
-                start: segment.start, end: segment.end, name: Self.name(of: segment, in: core),
-                mnemonics: Self.mnemonics(of: segment, in: core), residentKB: segment.dumpedPages * 4)
-            guard !whole.isGateArea, let v = whole.clipped(to: range) else { continue }
-            plan.vmaCount += 1
-            if let reason = v.exclusionReason(under: rules) {
-                plan.exclude(v, reason)
-                continue
-            }
-            var e = ProcessPlan.EligibleVMA(vma: v)
+        let plan = try ProcessPlan.sorting(
+            core.segments,
+            vma: {
+                LiveVMA(
+                    start: $0.start, end: $0.end, name: Self.name(of: $0, in: core), mnemonics: Self.mnemonics(of: $0, in: core),
+                    residentKB: $0.dumpedPages * 4)
+            }, pid: core.pid ?? 0, command: core.command ?? "", rules: rules, range: range
+        ) { (segment: ELFCoreFile.Segment, e: inout ProcessPlan.EligibleVMA, plan: inout ProcessPlan) throws(EstimateError) in
             // The dumped pages inside the (clipped) VMA.
+            let v = e.vma
             let first = v.start / size
             let end = min(v.end, segment.start + segment.fileSize) / size
             let mapped = core.mappedFiles.filter { $0.start < v.end && $0.end > v.start }
@@ -70,14 +66,11 @@ extension ProcessImage {
                         } else if zeroFilledPages == .skipped,
                             zero.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, 4096) }) == 0
                         {
-                            zerosSkipped += 1
+                            // Counted as the zero-page mappings a pagemap would show.
+                            plan.zeroPageMappings += 1
                             continue
                         }
-                        if let last = e.runs.last, last.first + UInt64(last.count) == p {
-                            e.runs[e.runs.count - 1].count += 1
-                        } else {
-                            e.runs.append(PageRun(first: p, count: 1))
-                        }
+                        PageRun.append(p, to: &e.runs)
                         e.pages += 1
                     }
                 }
@@ -88,11 +81,7 @@ extension ProcessImage {
                 }
                 page += UInt64(n)
             }
-            plan.candidatePages += e.pages
-            plan.eligible.append(e)
         }
-        plan.zeroPageMappings = zerosSkipped
-        plan.exclusions = KSMEstimate.Exclusion.inKernelOrder(plan.exclusions)
         var notes: [String] = []
         if pageCache > 0 {
             notes.append(

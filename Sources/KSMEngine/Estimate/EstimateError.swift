@@ -48,7 +48,7 @@ public struct EstimateError: Error, CustomStringConvertible, Sendable {
 
     /// A failed `open` or `read` of `path` (a file of process `pid`), classified by its errno.
     static func system(_ op: String, _ path: String, errno e: Int32, pid: Int32) -> EstimateError {
-        let what = "\(Self.errnoName(e)) (\(String(cString: strerror(e))))"
+        let what = FileIO.describe(errno: e)
         switch e {
         case ESRCH where access("/proc/\(pid)", F_OK) == 0:
             // The pid exists but has no mm: /proc refuses pagemap and mem of kernel threads and zombies.

@@ -95,7 +95,7 @@ extension KSMEstimate {
                 ["eligible pages", "\(eligiblePages)"],
                 [
                     "saved bytes",
-                    "\(savedBytes) (\(Self.readableSize(savedBytes)); \(Self.percent(counters.pagesSharing + counters.ksmZeroPages, eligiblePages)) of eligible)",
+                    "\(savedBytes) (\(Self.readableSize(savedBytes)); \(NumberText.percent(counters.pagesSharing + counters.ksmZeroPages, of: eligiblePages)) of eligible)",
                 ],
                 ["general_profit", "\(counters.generalProfit) (\(Self.readableSize(counters.generalProfit)))"],
             ], indent: "  ")
@@ -156,7 +156,11 @@ extension KSMEstimate {
                     + "each mapping counts as a page, so the saving may be overestimated")
         }
         let vanished = sum(\.vanishedPages)
-        if vanished > 0 { notes.append("\(vanished) pages could not be read (gone from a live process, unreadable when captured, or not dumped) and are not counted") }
+        if vanished > 0 {
+            notes.append(
+                "\(vanished) pages could not be read (gone from a live process, unreadable when captured, or not dumped) and are not counted"
+            )
+        }
         return notes + sourceNotes
     }
 
@@ -168,8 +172,4 @@ extension KSMEstimate {
         return "\((Double(bytes) / size * 10).rounded() / 10) \(unit)"
     }
 
-    static func percent(_ part: Int, _ whole: Int) -> String {
-        guard whole > 0 else { return "0%" }
-        return "\((Double(part) * 1000 / Double(whole)).rounded() / 10)%"
-    }
 }

@@ -2,6 +2,16 @@
 struct PageRun: Hashable {
     var first: UInt64
     var count: Int
+
+    /// Adds page `page`, above every page of `runs`, to `runs`: to the last run when it is that
+    /// run's next page, else as a run of its own.
+    static func append(_ page: UInt64, to runs: inout [PageRun]) {
+        if let last = runs.last, last.first + UInt64(last.count) == page {
+            runs[runs.count - 1].count += 1
+        } else {
+            runs.append(PageRun(first: page, count: 1))
+        }
+    }
 }
 
 /// What the first, pagemap-only pass found in one live process: its VMAs sorted into eligible and
@@ -38,19 +48,40 @@ struct ProcessPlan {
         pid: Int32, command: String, vmas: [LiveVMA], pages reader: any PagemapSource, rules: EligibilityRules,
         range: Range<UInt64>?, zeroPage: ZeroPageDetection
     ) throws(EstimateError) -> ProcessPlan {
+        try sorting(vmas, vma: { $0 }, pid: pid, command: command, rules: rules, range: range) {
+            (v: LiveVMA, e: inout EligibleVMA, plan: inout ProcessPlan) throws(EstimateError) in
+            // Nothing resident and nothing swapped: no page to find (zero-page mappings are not in Rss).
+            if v.residentKB > 0 || v.swapKB > 0 {
+                try plan.walkPagemap(&e, reader, zeroPage)
+            }
+        }
+    }
+
+    /// The plan of a process whose VMAs are `sources`, each read as a VMA by `vma`: every VMA
+    /// (gate areas left out, the rest clipped to `range`) counted, excluded with the rules' reason
+    /// or, when eligible, handed to `collect` with its ``EligibleVMA`` to fill with the pages ksmd
+    /// would scan (``PageRun/append(_:to:)``) and the plan for the counts of pages left out; the
+    /// exclusions in the kernel's flag order. The one sorting of VMAs that the estimate from
+    /// pagemaps (live or captured, ``make(pid:command:vmas:pages:rules:range:zeroPage:)``) and the
+    /// one from core files (`ProcessImage(core:...)`) share.
+    /// - Complexity: O(VMAs) plus what `collect` does.
+    static func sorting<Source>(
+        _ sources: some Sequence<Source>, vma: (Source) -> LiveVMA, pid: Int32, command: String, rules: EligibilityRules,
+        range: Range<UInt64>?,
+        collect: (Source, inout EligibleVMA, inout ProcessPlan) throws(EstimateError) -> Void
+    ) throws(EstimateError) -> ProcessPlan {
         var plan = ProcessPlan(pid: pid, command: command)
-        for whole in vmas where !whole.isGateArea {
-            guard let v = whole.clipped(to: range) else { continue }
+        for source in sources {
+            let whole = vma(source)
+            guard !whole.isGateArea, let v = whole.clipped(to: range) else { continue }
             plan.vmaCount += 1
             if let reason = v.exclusionReason(under: rules) {
                 plan.exclude(v, reason)
                 continue
             }
             var e = EligibleVMA(vma: v)
-            // Nothing resident and nothing swapped: no page to find (zero-page mappings are not in Rss).
-            if v.residentKB > 0 || v.swapKB > 0 {
-                try plan.walkPagemap(&e, reader, zeroPage)
-            }
+            try collect(source, &e, &plan)
+            plan.candidatePages += e.pages
             plan.eligible.append(e)
         }
         plan.exclusions = KSMEstimate.Exclusion.inKernelOrder(plan.exclusions)
@@ -92,18 +123,12 @@ struct ProcessPlan {
                     continue
                 }
                 if !entry.isExclusive { shared += 1 }
-                let page = first + UInt64(i)
-                if let last = runs.last, last.first + UInt64(last.count) == page {
-                    runs[runs.count - 1].count += 1
-                } else {
-                    runs.append(PageRun(first: page, count: 1))
-                }
+                PageRun.append(first + UInt64(i), to: &runs)
                 taken += 1
             }
         }
         e.runs = runs
         e.pages = taken
-        candidatePages += taken
         zeroPageMappings += zeros
         swappedPages += swapped
         notExclusivePages += shared

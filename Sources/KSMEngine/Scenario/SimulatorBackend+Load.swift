@@ -8,7 +8,7 @@ extension SimulatorBackend {
     /// copied by the estimate's own copy. Not yet mergeable: a `prctl` or `madvise` step makes it so.
     /// - Complexity: O(page records or dumped pages + planned pages × 4 KiB).
     func load(_ name: String, _ spec: LoadSpec) throws {
-        let name = try newName(name)
+        try names.checkNew(name, key: nil)
         let image = try Self.image(spec, rules: kernel.rules)
         let withPages = image.plan.eligible.filter { $0.pages > 0 }
         try checkBudget(pages: image.plan.candidatePages, "loading the \(image.plan.candidatePages) pages of \(spec.path)")
@@ -47,7 +47,7 @@ extension SimulatorBackend {
             try? kernel.exit(pid)
             throw ScenarioError("cannot load \(spec.path): \(error)")
         }
-        pids[name] = pid
+        names.insert(name, pid)
     }
 
     /// The process image a `load` step reads.
@@ -58,25 +58,20 @@ extension SimulatorBackend {
                 let file =
                     spec.source == .trace ? try SnapshotFile.load(trace: spec.path) : try SnapshotFile.load(from: spec.path)
                 let process: ProcessSnapshot
+                let pids = "pids: " + file.processes.map { String($0.pid) }.joined(separator: ", ")
                 if let pid = spec.pid {
                     guard let p = file.processes.first(where: { $0.pid == pid }) else {
-                        throw ScenarioError(
-                            "\(spec.path) holds no process \(pid) (pids: \(file.processes.map { String($0.pid) }.joined(separator: ", ")))"
-                        )
+                        throw ScenarioError("\(spec.path) holds no process \(pid) (\(pids))")
                     }
                     process = p
                 } else {
                     guard file.processes.count == 1, let p = file.processes.first else {
                         throw ScenarioError(
-                            "\(spec.path) holds \(file.processes.count) processes (pids: \(file.processes.map { String($0.pid) }.joined(separator: ", "))): "
-                                + "name one with \"pid\"")
+                            "\(spec.path) holds \(file.processes.count) processes (\(pids)): name one with \"pid\"")
                     }
                     process = p
                 }
-                return try ProcessImage(
-                    pid: process.pid, command: process.command, vmas: process.vmas.map(\.vma),
-                    pages: SnapshotPageSource(process, pages: file.pages, zeroPage: file.zeroPage, buffer: ProcReadBuffer()),
-                    rules: rules, range: nil, zeroPage: file.zeroPage)
+                return try ProcessImage(process, of: file, rules: rules, range: nil)
             case .core:
                 let core = try ELFCoreFile(path: spec.path)
                 return try ProcessImage(
@@ -105,7 +100,7 @@ extension SimulatorBackend {
     ) throws {
         let sourcePID = try p(source)
         guard Set(into).count == into.count else { throw ScenarioError("\"into\" names a process twice") }
-        for name in into { _ = try newName(name) }
+        for name in into { try names.checkNew(name, key: nil) }
         let mm = try kernel.mm(sourcePID)
         let heap = SimulatedKernel.heapRegion
         var vmas: [VMA] = []
@@ -132,7 +127,7 @@ extension SimulatorBackend {
         do {
             for (k, name) in into.enumerated() {
                 let pid = kernel.spawn()
-                pids[name] = pid
+                names.insert(name, pid)
                 made.append(name)
                 try makeClone(
                     pid, name, k, of: sourcePID, vmas: vmas, present: present, rewritten: rewritten, seed: seed,
@@ -140,8 +135,8 @@ extension SimulatorBackend {
             }
         } catch {
             for name in made {
-                if let pid = pids[name] { try? kernel.exit(pid) }
-                pids[name] = nil
+                if let pid = names[name] { try? kernel.exit(pid) }
+                names.forget(name)
             }
             mutators.removeAll { made.contains($0.process) }
             throw error

@@ -3,7 +3,8 @@ public final class SimulatorBackend: ScenarioBackend {
     /// The simulated machine.
     public let kernel: SimulatedKernel
     // The stored properties are `@exclusivity(unchecked)`, as in `KSMState`: every step reads them.
-    @exclusivity(unchecked) var pids: [String: ProcessID] = [:]
+    /// The scenario's processes by name, under the scenario's naming rules.
+    @exclusivity(unchecked) var names = ProcessNames<ProcessID>()
 
     /// The global counters after every full scan, for charts and CSV.
     @exclusivity(unchecked) public private(set) var series = CounterSeries()
@@ -86,26 +87,10 @@ public final class SimulatorBackend: ScenarioBackend {
     }
 
     /// The process a scenario name refers to.
-    public func pid(_ name: String) -> ProcessID? { pids[name] }
-
-    /// Names of processes that have exited: never reused, as in a scenario file.
-    private var exited: Set<String> = []
+    public func pid(_ name: String) -> ProcessID? { names[name] }
 
     /// The live process `name`; the scenario decoder's error for one that is unknown or gone.
-    func p(_ name: String) throws(ScenarioError) -> ProcessID {
-        guard let pid = pids[name] else {
-            throw ScenarioError(
-                exited.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
-        }
-        return pid
-    }
-
-    /// A name for a new process: not in use, never used.
-    func newName(_ name: String) throws(ScenarioError) -> String {
-        guard !name.isEmpty else { throw ScenarioError("a process name must not be empty") }
-        guard pids[name] == nil && !exited.contains(name) else { throw ScenarioError("duplicate process name \"\(name)\"") }
-        return name
-    }
+    func p(_ name: String) throws(ScenarioError) -> ProcessID { try names.use(name) }
 
     /// Performs one step on ``kernel``.
     ///
@@ -125,15 +110,18 @@ public final class SimulatorBackend: ScenarioBackend {
             }
         }
         switch action {
-        case .spawn(let name): pids[try newName(name)] = kernel.spawn()
+        case .spawn(let name):
+            try names.checkNew(name, key: nil)
+            names.insert(name, kernel.spawn())
         case .fork(let parent, let child):
             let parentPID = try p(parent)
-            pids[try newName(child)] = try kernel.fork(parentPID)
+            try names.checkNew(child, key: nil)
+            let childPID = try kernel.fork(parentPID)
+            names.insert(child, childPID)
         case .exec(let name): try kernel.exec(p(name))
         case .exit(let name):
             try kernel.exit(p(name))
-            pids[name] = nil
-            exited.insert(name)
+            names.remove(name)
         case .prctl(let name, let on): try kernel.setMemoryMerge(p(name), on)
         case .mmap(let name, let at, let pages, let prot, let spec):
             try kernel.mmap(p(name), at: at, pages: pages, prot: prot, spec.request)
@@ -218,13 +206,13 @@ public final class SimulatorBackend: ScenarioBackend {
     /// Simulated time passes with ksmd and the mutators interleaved. A mutator whose process is
     /// gone stops; a write the kernel refuses (the range was unmapped) is skipped.
     private func runFor(_ seconds: Double, fills: FillGenerator) throws {
-        mutators.removeAll { pids[$0.process] == nil }
+        mutators.removeAll { names[$0.process] == nil }
         for i in mutators.indices where mutators[i].next < kernel.clockNanos { mutators[i].next = kernel.clockNanos }
         try kernel.runFor(seconds: seconds, firstEvent: mutators.map(\.next).min()) { now in
             guard let i = mutators.indices.min(by: { mutators[$0].next < mutators[$1].next }) else { return nil }
             let m = mutators[i]
             let page = m.at + Int(mutators[i].rng.next() % UInt64(m.pages))
-            if let pid = pids[m.process] {
+            if let pid = names[m.process] {
                 do {
                     try write(pid, at: page, pages: 1, fill: .unique, fills: fills)
                 } catch let e as Errno where e == .ENOMEM {

@@ -3,7 +3,7 @@
 /// It reads the fields and their JSON types; the values are checked by the code that checks a
 /// scenario built in Swift (`StepValidation.swift`).
 struct StepDecoder {
-    var names = ProcessNames()
+    var names = ProcessNames<Void>()
     /// The directory relative file paths (`load`) are resolved against; `nil`: left as written.
     var baseDirectory: String? = nil
 

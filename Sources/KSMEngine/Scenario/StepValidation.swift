@@ -153,51 +153,6 @@ extension KnobSetting {
     public func validate() throws(ScenarioError) { try KnobNames.check(name, value) }
 }
 
-/// The process names of a scenario, step by step: a name is used only while its process lives,
-/// and never given to a second process.
-struct ProcessNames {
-    private(set) var live: Set<String> = []
-    private(set) var used: Set<String> = []
-
-    /// `name` names a live process.
-    func use(_ name: String) throws(ScenarioError) {
-        guard live.contains(name) else {
-            throw ScenarioError(
-                used.contains(name) ? "process \"\(name)\" has exited" : "unknown process \"\(name)\" (spawn or fork it first)")
-        }
-    }
-
-    /// A new process gets `name`, given in field `key`.
-    mutating func add(_ name: String, key: String) throws(ScenarioError) {
-        guard !name.isEmpty else { throw ScenarioError("\"\(key)\" must be a non-empty name") }
-        guard !used.contains(name) else { throw ScenarioError("duplicate process name \"\(name)\"") }
-        used.insert(name)
-        live.insert(name)
-    }
-
-    /// The process `name` exits.
-    mutating func remove(_ name: String) { live.remove(name) }
-
-    /// Checks and records the names `action` uses, creates and ends.
-    mutating func apply(_ action: StepAction) throws(ScenarioError) {
-        switch action {
-        case .spawn(let p): try add(p, key: "process")
-        case .fork(let p, let c):
-            try use(p)
-            try add(c, key: "child")
-        case .exit(let p):
-            try use(p)
-            remove(p)
-        case .load(let p, _): try add(p, key: "process")
-        case .clone(let p, let into, _, _, _):
-            try use(p)
-            for c in into { try add(c, key: "into") }
-        default:
-            if let p = action.process { try use(p) }
-        }
-    }
-}
-
 extension Step {
     /// A step that performs `action` and, with `expect`, must fail with that errno.
     ///
@@ -250,7 +205,7 @@ extension Scenario {
     public func validate() throws(ScenarioError) {
         for k in knobs { try k.validate() }
         do { try ksmtuned?.validate() } catch { throw ScenarioError("\"ksmtuned\": \(error.message)") }
-        var names = ProcessNames()
+        var names = ProcessNames<Void>()
         for step in steps {
             // The host's heap starts at a random start_brk, not 2 MiB-aligned as the simulator's:
             // in `always` mode its huge pages would fall elsewhere.

@@ -13,11 +13,7 @@ extension KSMEstimator {
         let buffer = ProcReadBuffer()
         var images: [ProcessImage] = []
         for p in snapshot.processes {
-            images.append(
-                try ProcessImage(
-                    pid: p.pid, command: p.command, vmas: p.vmas.map(\.vma),
-                    pages: SnapshotPageSource(p, pages: snapshot.pages, zeroPage: snapshot.zeroPage, buffer: buffer),
-                    rules: options.rules, range: options.range, zeroPage: snapshot.zeroPage))
+            images.append(try ProcessImage(p, of: snapshot, rules: options.rules, range: options.range, buffer: buffer))
         }
         return try estimate(images, zeroPage: snapshot.zeroPage, range: options.range ?? snapshot.range)
     }

@@ -51,7 +51,7 @@ public struct SnapshotError: Error, CustomStringConvertible, Sendable {
 
     /// A failed system call on the snapshot file `path`.
     static func file(_ op: String, _ path: String, errno e: Int32, writing: Bool) -> SnapshotError {
-        let what = "cannot \(op) \(path): \(EstimateError.errnoName(e)) (\(String(cString: strerror(e))))"
+        let what = "cannot \(op) \(path): \(FileIO.describe(errno: e))"
         if e == EACCES || e == EPERM { return SnapshotError(.permissionDenied, what) }
         return SnapshotError(writing ? .cannotWrite : .cannotRead, what)
     }

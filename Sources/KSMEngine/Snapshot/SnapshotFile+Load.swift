@@ -24,19 +24,12 @@ extension SnapshotFile {
     /// Opens `path` read-only and returns the descriptor and the file's size; refuses what is not a
     /// regular file. The caller closes the descriptor.
     static func openRegularFile(_ path: String) throws(SnapshotError) -> (fd: Int32, size: Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SnapshotError.file("open", path, errno: errno, writing: false) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = errno
-            close(fd)
-            throw SnapshotError.file("stat", path, errno: e, writing: false)
+        do {
+            return try FileIO.openRegularFile(path)
+        } catch {
+            guard let call = error.call else { throw SnapshotError(.cannotRead, "cannot read \(path): not a regular file") }
+            throw SnapshotError.file(call, path, errno: error.errno, writing: false)
         }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw SnapshotError(.cannotRead, "cannot read \(path): not a regular file")
-        }
-        return (fd, Int(st.st_size))
     }
 
     /// Checks the header fields that have to agree.
@@ -121,14 +114,10 @@ struct SnapshotLoader {
 
     /// `n` bytes at `position` (the caller checked that the file has them).
     private func read(_ n: Int, at position: Int) throws(SnapshotError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: n)
-        guard n > 0 else { return bytes }
-        let got = bytes.withUnsafeMutableBytes { FileIO.preadFully(fd, $0.baseAddress!, count: n, at: UInt64(position)) }
-        if got.errno != 0 {
-            throw SnapshotError(.cannotRead, "\(EstimateError.errnoName(got.errno)) (\(String(cString: strerror(got.errno))))")
-        }
-        if got.bytes < n { throw SnapshotError(.truncated, "truncated: the file shrank while being read") }
-        return bytes
+        let got = FileIO.preadBytes(fd, count: n, at: UInt64(position))
+        if got.errno != 0 { throw SnapshotError(.cannotRead, FileIO.describe(errno: got.errno)) }
+        if got.bytes.count < n { throw SnapshotError(.truncated, "truncated: the file shrank while being read") }
+        return got.bytes
     }
 
     mutating func load() throws(SnapshotError) -> SnapshotFile {

@@ -24,12 +24,10 @@ extension SnapshotFile {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         // The buffer is the file's size, which the file has: nothing larger is allocated from it.
-        var bytes = [UInt8](repeating: 0, count: size)
-        guard size > 0 else { return try SnapshotFile(trace: bytes, name: path) }
-        let got = bytes.withUnsafeMutableBytes { FileIO.preadFully(fd, $0.baseAddress!, count: size, at: 0) }
+        let got = FileIO.preadBytes(fd, count: size, at: 0)
         if got.errno != 0 { throw SnapshotError.file("read", path, errno: got.errno, writing: false) }
         // A file that shrank meanwhile: what was read is parsed.
-        return try SnapshotFile(trace: bytes[..<got.bytes], name: path)
+        return try SnapshotFile(trace: got.bytes, name: path)
     }
 
     /// Parses a plain-text page-hash trace (docs/trace-format.md) held in `text` as a hashes-only

@@ -33,23 +33,24 @@ final class SnapshotOutputFile {
 
     /// Appends `bytes`.
     func write(_ bytes: [UInt8]) throws(SnapshotError) {
-        var done = 0
-        while done < bytes.count {
-            let r = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw SnapshotError.file("write", path, errno: errno, writing: true)
-            }
-            done += r
-        }
+        try writeAll(bytes, at: nil)
         offset += bytes.count
     }
 
     /// Writes `bytes` at `position` (the header, once everything else is written).
     func write(_ bytes: [UInt8], at position: Int) throws(SnapshotError) {
+        try writeAll(bytes, at: position)
+    }
+
+    /// Writes all of `bytes`, at the file's offset (`write`) or at `position` (`pwrite`), again
+    /// after a short write or EINTR.
+    private func writeAll(_ bytes: [UInt8], at position: Int?) throws(SnapshotError) {
         var done = 0
         while done < bytes.count {
-            let r = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(position + done)) }
+            let r = bytes.withUnsafeBytes { b in
+                let (start, left) = (b.baseAddress! + done, b.count - done)
+                return position.map { pwrite(fd, start, left, off_t($0 + done)) } ?? Glibc.write(fd, start, left)
+            }
             if r < 0 {
                 if errno == EINTR { continue }
                 throw SnapshotError.file("write", path, errno: errno, writing: true)

@@ -169,7 +169,7 @@ public struct SweepResult: Hashable, Sendable {
             ["#", "rules"] + grid.knobs.map(\.knob) + [
                 "saved pages", "converged (s)", "50% (s)", "90% (s)", "ksmd CPU (s)", "CPU share",
             ]
-        func t(_ d: Double?) -> String { d.map { "\(($0 * 1000).rounded() / 1000)" } ?? "-" }
+        func t(_ d: Double?) -> String { d.map(NumberText.seconds) ?? "-" }
         let rows = points.map { p -> [String] in
             let head = ["\(p.point.index)", p.point.rules] + p.point.knobs.map { $0.value.sysfsText }
             guard let s = p.summary else {
@@ -179,7 +179,7 @@ public struct SweepResult: Hashable, Sendable {
             let converged = s.convergedAtSeconds.map { t($0) } ?? s.convergence.name.replacingAll("_", with: " ")
             return head + [
                 "\(s.savedPages)", converged, t(s.secondsTo50PercentSavings), t(s.secondsTo90PercentSavings),
-                t(s.ksmdCPUSeconds), "\((s.ksmdCPUShare * 10000).rounded() / 100)%",
+                t(s.ksmdCPUSeconds), NumberText.percent(s.ksmdCPUShare, decimals: 2),
             ]
         }
         return TextTable.render(header: header, rows: rows)
