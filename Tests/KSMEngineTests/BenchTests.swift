@@ -82,8 +82,8 @@ struct HostKernelBenchmarkTests {
 
 /// The engine's per-page bookkeeping, in bytes (docs/performance.md counts it per page).
 @Suite struct MetadataLayoutTests {
-    @Test func rmapItemsAre40Bytes() {
-        #expect(MemoryLayout<RmapItem>.stride == 40)
+    @Test func rmapItemsAre32Bytes() {
+        #expect(MemoryLayout<RmapItem>.stride == 32)
     }
 
     @Test func stableNodesAre80Bytes() {

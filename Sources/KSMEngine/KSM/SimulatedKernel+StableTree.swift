@@ -451,6 +451,9 @@ extension SimulatedKernel {
         ksm.nodes[Int(node)].head = item
         ksm.items[Int(item)].state = .stable
         ksm.items[Int(item)].node = node
+        // `node` and `hNext` now hold the hash's bytes (RmapItem): the next visit off the stable
+        // tree takes the checksum afresh.
+        ksm.items[Int(item)].hashIsChecksummed = false
         if first >= 0 { ksm.pagesSharing += 1 } else { ksm.pagesShared += 1 }
         if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages += 1 }
     }
