@@ -86,8 +86,8 @@ struct HostKernelBenchmarkTests {
         #expect(MemoryLayout<RmapItem>.stride == 32)
     }
 
-    @Test func stableNodesAre80Bytes() {
-        #expect(MemoryLayout<StableNode>.stride == 80)
+    @Test func stableNodesAre56Bytes() {
+        #expect(MemoryLayout<StableNode>.stride == 56)
     }
 
     @Test func contentIndexSlotsAre8Bytes() {

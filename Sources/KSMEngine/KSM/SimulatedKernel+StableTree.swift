@@ -189,11 +189,12 @@ extension SimulatedKernel {
         }
         let first = ksm.nodes[Int(chain)].head
         if first == found && ksm.nodes[Int(found)].nextDup < 0 {
-            // One dup left: drop the chain, the dup takes its place.
-            rbReplace(chain, with: found)
-            ksm.nodes[Int(found)].kind = .regular
+            // One dup left: drop the chain, the dup takes its place. (Its chain links share
+            // storage with the tree links rbReplace writes: they go first.)
             ksm.nodes[Int(found)].chain = -1
             ksm.nodes[Int(found)].prevDup = -1
+            rbReplace(chain, with: found)
+            ksm.nodes[Int(found)].kind = .regular
             freeStableNode(chain)
             ksm.stableNodeChains -= 1
             ksm.stableNodeDups -= 1
