@@ -82,12 +82,12 @@ struct HostKernelBenchmarkTests {
 
 /// The engine's per-page bookkeeping, in bytes (docs/performance.md counts it per page).
 @Suite struct MetadataLayoutTests {
-    @Test func rmapItemsAre40Bytes() {
-        #expect(MemoryLayout<RmapItem>.stride == 40)
+    @Test func rmapItemsAre32Bytes() {
+        #expect(MemoryLayout<RmapItem>.stride == 32)
     }
 
-    @Test func stableNodesAre80Bytes() {
-        #expect(MemoryLayout<StableNode>.stride == 80)
+    @Test func stableNodesAre56Bytes() {
+        #expect(MemoryLayout<StableNode>.stride == 56)
     }
 
     @Test func contentIndexSlotsAre8Bytes() {

@@ -53,8 +53,10 @@ import Testing
         func keyOf(_ e: Int32) -> UInt64 { keys[Int(e)] }
         for _ in 0..<4000 {
             // Keys share their high bits often (tags and home slots collide, and the full keys
-            // decide) and differ in them sometimes.
-            let key = (rng.next() % 16) << 32 | (rng.next() % 64)
+            // decide) and differ in them sometimes. The home slot comes from the tag's high bits
+            // (multiply-shift), so those spread the keys over the table, and tags of all ones
+            // start at its last slot, so that runs wrap around.
+            let key = (rng.next() % 16) << 60 | (rng.next() % 2) * 0x0FFF_FFFF << 32 | (rng.next() % 64)
             if rng.next() % 3 != 0 || model.isEmpty {
                 let e = Int32(keys.count)
                 keys.append(key)
@@ -79,5 +81,58 @@ import Testing
             #expect(chain == entries, "key \(k)")
         }
         for k in UInt64(0)..<64 where model[k] == nil { #expect(index.first(k, keyOf: keyOf) == -1) }
+    }
+}
+
+/// The index gives back memory when a pass needed far less than it holds, and only then.
+@Suite struct ContentIndexCapacityTests {
+    static let keys: [UInt64] = (0..<20000).map { UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15 }
+    static func keyOf(_ e: Int32) -> UInt64 { keys[Int(e)] }
+
+    /// Adds entries `0..<n`, one key each.
+    static func fill(_ index: ContentIndex, _ n: Int) {
+        for e in 0..<n { #expect(index.push(Int32(e), key: keys[e], keyOf: keyOf) == -1) }
+    }
+
+    static func findsAll(_ index: ContentIndex, _ entries: some Sequence<Int>) -> Bool {
+        entries.allSatisfy { index.first(keys[$0], keyOf: keyOf) == Int32($0) }
+    }
+
+    @Test func emptyingShrinksOnlyAfterAPassThatNeededLess() {
+        let index = ContentIndex()
+        Self.fill(index, 20000)
+        let grown = index.capacity
+        #expect(index.count == 20000 && grown * 4 >= 20000 * 5)
+        #expect(Self.findsAll(index, 0..<20000))
+        // The pass needed most of it: kept.
+        index.removeAll()
+        #expect(index.capacity == grown && index.count == 0 && index.first(Self.keys[0], keyOf: Self.keyOf) == -1)
+        // A pass of 1000 keys: the next emptying reallocates at what it needed.
+        Self.fill(index, 1000)
+        index.removeAll()
+        #expect(index.capacity == ContentIndex.fitted(1000) && index.capacity < grown)
+        // The same again: no reallocation, and it still holds them at most four fifths full.
+        Self.fill(index, 1000)
+        #expect(index.capacity == ContentIndex.fitted(1000))
+        #expect(Self.findsAll(index, 0..<1000))
+        index.removeAll()
+        #expect(index.capacity == ContentIndex.fitted(1000))
+    }
+
+    @Test func shrinkingKeepsTheKeys() {
+        let index = ContentIndex()
+        Self.fill(index, 20000)
+        let grown = index.capacity
+        for e in 1000..<20000 {
+            index.unlink(
+                Int32(e), key: Self.keys[e], keyOf: Self.keyOf, nextOf: { _ in -1 }, setNext: { _, _ in })
+        }
+        #expect(index.count == 1000)
+        // The peak since the last call was 20000: kept.
+        #expect(!index.shrinkToFit() && index.capacity == grown)
+        // Since then, 1000.
+        #expect(index.shrinkToFit() && index.capacity == ContentIndex.fitted(1000))
+        #expect(index.count == 1000 && Self.findsAll(index, 0..<1000))
+        #expect(Self.keys[1000..<20000].allSatisfy { index.first($0, keyOf: Self.keyOf) == -1 })
     }
 }

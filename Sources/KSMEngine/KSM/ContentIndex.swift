@@ -8,10 +8,15 @@ import CXXHash
 /// Open addressing with linear probing in one allocation of 8-byte slots: the key's high 32 bits as
 /// a tag and the item. A slot whose tag matches is confirmed against the item's full key by the
 /// caller (through `keyOf`), so a slot costs 8 bytes, not 12 or 16. The home slot is taken from the
-/// tag too, so moving slots (removal, growth) never reads an item's key: only a search whose tag
-/// matches touches the items. (Keys with the same home slot already agree in the tag's low bits, so
-/// between them the tag tells apart the remaining 32 - log2(capacity) bits.)
-/// Emptying it for a new pass is one `memset`; it keeps its capacity. Removal shifts later slots of
+/// tag too, by multiply-shift (`tag * capacity >> 32`, which maps tags onto any capacity, not only
+/// powers of two), so moving slots (removal, resizing) never reads an item's key: only a search
+/// whose tag matches touches the items. (Keys with the same home slot already agree in the tag's
+/// high bits, so between them the tag tells apart the remaining 32 - log2(capacity) bits.)
+///
+/// It is at most four fifths full: an insertion past that doubles it. Emptying it for a new pass is
+/// one `memset`; it keeps its capacity unless the pass just ended needed far less
+/// (``removeAll()``, ``shrinkToFit()``): then it is reallocated to what that pass needed, so a
+/// steady pass neither pays for a larger earlier one nor reallocates. Removal shifts later slots of
 /// the probe sequence back, so there are no tombstones and searches stay short.
 ///
 /// Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd searches it once per page.
@@ -21,13 +26,19 @@ final class ContentIndex {
         var item: Int32
     }
 
+    /// The fewest slots it holds.
+    static let minimumCapacity = 1024
+
     @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Slot>
-    /// Slots allocated: a power of two.
+    /// Slots allocated (any positive number; ``minimumCapacity`` or more once it was resized).
     @exclusivity(unchecked) private(set) var capacity: Int
     /// Occupied slots (distinct keys).
     @exclusivity(unchecked) private(set) var count = 0
+    /// The most slots occupied at once since the last ``removeAll()`` or ``shrinkToFit()``.
+    @exclusivity(unchecked) private(set) var peak = 0
 
-    init(capacity: Int = 1024) {
+    init(capacity: Int = ContentIndex.minimumCapacity) {
+        precondition(capacity > 0)
         self.capacity = capacity
         slots = .allocate(capacity: capacity)
         memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
@@ -35,36 +46,60 @@ final class ContentIndex {
 
     deinit { slots.deallocate() }
 
-    @inline(__always) var mask: Int { capacity - 1 }
-
     @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
-    @inline(__always) static func home(_ key: UInt64, _ mask: Int) -> Int { home(tag: tag(key), mask) }
+    @inline(__always) static func home(tag: UInt32, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(tag) &* UInt64(truncatingIfNeeded: capacity)) >> 32)
+    }
 
-    @inline(__always) static func home(tag: UInt32, _ mask: Int) -> Int { Int(tag) & mask }
+    @inline(__always) func home(_ key: UInt64) -> Int { Self.home(tag: Self.tag(key), capacity) }
+
+    /// The slot after `i`, wrapping at the end.
+    @inline(__always) private func following(_ i: Int) -> Int { i + 1 == capacity ? 0 : i + 1 }
 
     /// Asks the CPU to bring `key`'s home slot into the cache (the loop does this a few pages early).
-    @inline(__always) func prefetch(_ key: UInt64) { cxxh_prefetch(slots + Self.home(key, mask)) }
+    @inline(__always) func prefetch(_ key: UInt64) { cxxh_prefetch(slots + home(key)) }
 
-    /// Empties the index, keeping its capacity.
+    /// The capacity that holds `keys` keys at most four fifths full, with 1/32 to spare.
+    static func fitted(_ keys: Int) -> Int { Swift.max(minimumCapacity, keys + keys / 4 + keys / 32 + 1) }
+
+    /// Empties the index. It keeps its capacity unless the peak since the last emptying would fit in
+    /// under two thirds of it (see ``shrinkToFit()``).
     func removeAll() {
+        if shrinkToFit(keepingKeys: false) { return }
         if count == 0 { return }
         memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
         count = 0
     }
 
+    /// Reallocates the index at ``fitted(_:)`` of its peak since the last call (or emptying) when
+    /// that is under two thirds of its capacity: a hysteresis, so an index sized for the keys it
+    /// held is never reallocated. Starts the next peak from the current count; returns whether it
+    /// reallocated.
+    @discardableResult
+    func shrinkToFit() -> Bool { shrinkToFit(keepingKeys: true) }
+
+    private func shrinkToFit(keepingKeys: Bool) -> Bool {
+        let target = Self.fitted(Swift.max(peak, count))
+        peak = keepingKeys ? count : 0
+        guard target * 3 < capacity * 2 else { return false }
+        resize(to: target, keepingKeys: keepingKeys)
+        return true
+    }
+
     /// Fills the empty slot `at` (found by a failed search) with `item`, growing first when the
-    /// index would be more than three quarters full.
+    /// index would be more than four fifths full.
     func insert(at slot: Int, key: UInt64, item: Int32) {
-        if (count + 1) * 4 > capacity * 3 {
-            grow()
-            var i = Self.home(key, mask)
-            while slots[i].item >= 0 { i = (i + 1) & mask }
+        if (count + 1) * 5 > capacity * 4 {
+            resize(to: capacity * 2, keepingKeys: true)
+            var i = home(key)
+            while slots[i].item >= 0 { i = following(i) }
             slots[i] = Slot(tag: Self.tag(key), item: item)
         } else {
             slots[slot] = Slot(tag: Self.tag(key), item: item)
         }
         count += 1
+        if count > peak { peak = count }
     }
 
     /// Empties `slot`, moving later slots of its probe run back so that every key stays reachable
@@ -73,10 +108,10 @@ final class ContentIndex {
         var hole = slot
         var i = slot
         while true {
-            i = (i + 1) & mask
+            i = following(i)
             let s = slots[i]
             if s.item < 0 { break }
-            let home = Self.home(tag: s.tag, mask)
+            let home = Self.home(tag: s.tag, capacity)
             // Move `s` into the hole unless its home lies cyclically in (hole, i].
             let inRange = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
             if !inRange {
@@ -88,17 +123,23 @@ final class ContentIndex {
         count -= 1
     }
 
-    private func grow() {
+    /// Moves the keys (or none of them, emptying it) into a new allocation of `newCapacity` slots.
+    private func resize(to newCapacity: Int, keepingKeys: Bool) {
         let old = slots
         let oldCapacity = capacity
-        capacity *= 2
+        capacity = newCapacity
         slots = .allocate(capacity: capacity)
         memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
-        for j in 0..<oldCapacity where old[j].item >= 0 {
-            var i = Self.home(tag: old[j].tag, mask)
-            while slots[i].item >= 0 { i = (i + 1) & mask }
-            slots[i] = old[j]
+        if keepingKeys {
+            for j in 0..<oldCapacity where old[j].item >= 0 {
+                var i = Self.home(tag: old[j].tag, capacity)
+                while slots[i].item >= 0 { i = following(i) }
+                slots[i] = old[j]
+            }
+        } else {
+            count = 0
         }
+        peak = Swift.max(peak, count)
         old.deallocate()
     }
 
@@ -116,12 +157,12 @@ final class ContentIndex {
     /// (as a negative number: `-1 - slot`); `keyOf` gives an entry's key.
     @inline(__always) func find(_ key: UInt64, keyOf: (Int32) -> UInt64) -> Int {
         let tag = Self.tag(key)
-        var i = Self.home(key, mask)
+        var i = Self.home(tag: tag, capacity)
         while true {
             let s = slots[i]
             if s.item < 0 { return -1 - i }
             if s.tag == tag && keyOf(s.item) == key { return i }
-            i = (i + 1) & mask
+            i = following(i)
         }
     }
 

@@ -2,7 +2,15 @@
 ///
 /// The kernel's counterpart is `struct ksm_rmap_item` (64 bytes on 64-bit kernels, the figure the
 /// profit counters use). Items live in one array, named by index; links are indices, -1 for none.
-/// 40 bytes.
+/// 32 bytes.
+///
+/// An item is in one tree at a time, so, as in the kernel's union of `node` (unstable tree) and
+/// `head`/`hlist` (stable tree), the fields of the two trees share storage: 8 bytes hold ``hash``
+/// while the item is not `.stable`, and ``node`` and ``hNext`` while it is; 4 more hold
+/// ``keyNext`` (unstable) or ``hPrev`` (stable). An item entering the stable tree therefore loses
+/// its hash, and ``stableTreeAppend`` clears ``hashIsChecksummed``: the next visit after it
+/// leaves the stable tree computes the kernel's checksum again (`calc_checksum()`), which is exact,
+/// so no counter can change; only a little hashing is redone.
 struct RmapItem {
     enum State: UInt8 {
         case none
@@ -12,11 +20,8 @@ struct RmapItem {
         case stable
     }
 
-    /// XXH3-64 of the page's contents when ksmd last hashed them. The unstable tree's key is this
-    /// masked with `KSMState.keyMask`; when ``hashIsChecksummed`` is set, these are also the contents
-    /// whose checksum is ``oldChecksum``, so a page hashing to the same value again has an unchanged
-    /// checksum without computing it (see `cmpAndMergePage`).
-    var hash: UInt64 = 0
+    /// ``hash`` (not `.stable`), or ``node`` in the low and ``hNext`` in the high 32 bits (`.stable`).
+    private var payload: UInt64 = 0
     /// The address space (its `MM.id`).
     private var mm32: Int32
     /// The page number it tracks.
@@ -25,13 +30,7 @@ struct RmapItem {
     var next: Int32 = -1
     /// The checksum at the previous visit (0 for a new item).
     var oldChecksum: UInt32 = 0
-    /// The stable node listing it (when `.stable`).
-    var node: Int32 = -1
-    /// Next in the stable node's list (`hlist`, when `.stable`).
-    var hNext: Int32 = -1
-    /// The previous item in the stable node's list when `.stable`; the next unstable item with the
-    /// same key when `.unstable`. An item is in one tree at a time, and each use writes the link
-    /// when the item enters that tree, so one field serves both (as the kernel's union does).
+    /// ``hPrev`` when `.stable`, ``keyNext`` when `.unstable`.
     private var link: Int32 = -1
     /// smart_scan's visit count and remaining skips.
     var age: UInt8 = 0
@@ -44,10 +43,30 @@ struct RmapItem {
     /// ``state`` in bits 0-1, ``hashIsChecksummed`` in bit 2, ``free`` in bit 3.
     private var bits: UInt8 = 0
 
+    /// XXH3-64 of the page's contents when ksmd last hashed them (meaningless while `.stable`).
+    /// The unstable tree's key is this masked with `KSMState.keyMask`; when ``hashIsChecksummed``
+    /// is set, these are also the contents whose checksum is ``oldChecksum``, so a page hashing to
+    /// the same value again has an unchanged checksum without computing it (see `cmpAndMergePage`).
+    var hash: UInt64 {
+        @inline(__always) get { payload }
+        @inline(__always) set { payload = newValue }
+    }
+    /// The stable node listing it (only while `.stable`).
+    var node: Int32 {
+        @inline(__always) get { Int32(truncatingIfNeeded: payload) }
+        @inline(__always) set { payload = payload & ~0xFFFF_FFFF | UInt64(UInt32(bitPattern: newValue)) }
+    }
+    /// Next in the stable node's list (`hlist`, only while `.stable`).
+    var hNext: Int32 {
+        @inline(__always) get { Int32(truncatingIfNeeded: payload >> 32) }
+        @inline(__always) set { payload = payload & 0xFFFF_FFFF | UInt64(UInt32(bitPattern: newValue)) << 32 }
+    }
+    /// The previous item in the stable node's list (only while `.stable`).
     var hPrev: Int32 {
         get { link }
         set { link = newValue }
     }
+    /// The next unstable item with the same key (only while `.unstable` and in this pass's index).
     var keyNext: Int32 {
         get { link }
         set { link = newValue }

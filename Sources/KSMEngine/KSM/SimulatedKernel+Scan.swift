@@ -107,6 +107,8 @@ extension SimulatedKernel {
             ksm.cursor = nil
             advisorStopScan()
             ksm.seqnr += 1
+            // Gives back what a pass with many more stable nodes left allocated (ContentIndex).
+            ksm.stableIndex.shrinkToFit()
             ksm.paths.fullScans &+= 1
             onFullScan?()
             return nil

@@ -189,11 +189,12 @@ extension SimulatedKernel {
         }
         let first = ksm.nodes[Int(chain)].head
         if first == found && ksm.nodes[Int(found)].nextDup < 0 {
-            // One dup left: drop the chain, the dup takes its place.
-            rbReplace(chain, with: found)
-            ksm.nodes[Int(found)].kind = .regular
+            // One dup left: drop the chain, the dup takes its place. (Its chain links share
+            // storage with the tree links rbReplace writes: they go first.)
             ksm.nodes[Int(found)].chain = -1
             ksm.nodes[Int(found)].prevDup = -1
+            rbReplace(chain, with: found)
+            ksm.nodes[Int(found)].kind = .regular
             freeStableNode(chain)
             ksm.stableNodeChains -= 1
             ksm.stableNodeDups -= 1
@@ -451,6 +452,9 @@ extension SimulatedKernel {
         ksm.nodes[Int(node)].head = item
         ksm.items[Int(item)].state = .stable
         ksm.items[Int(item)].node = node
+        // `node` and `hNext` now hold the hash's bytes (RmapItem): the next visit off the stable
+        // tree takes the checksum afresh.
+        ksm.items[Int(item)].hashIsChecksummed = false
         if first >= 0 { ksm.pagesSharing += 1 } else { ksm.pagesShared += 1 }
         if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages += 1 }
     }

@@ -15,7 +15,12 @@ struct StableNode {
     }
 
     // Declared in the order of their use on a walk down the tree, so that what a walk reads of a
-    // node (kind, page, prefix, links) is in its first 40 bytes. 80 bytes in all.
+    // node (kind, page, prefix, links) is in its first 40 bytes. 56 bytes in all: a node is one
+    // kind at a time, so the fields only a dup has share storage with the tree links a dup never
+    // has (``chain``, ``prevDup``, ``nextDup``), and a chain's ``pruneTime`` with the content key
+    // a chain never has (chains are not in `KSMState.stableIndex`). The kernel's
+    // `struct ksm_stable_node` does the same with unions: a dup's `hlist_dup` shares the tree
+    // node's `rb_node`, a chain's `chain_prune_time` the page's `kpfn`.
     var kind: Kind
     var rbRed = false
     /// Its page has been freed: the node is stale, and goes when ksmd next touches it.
@@ -26,23 +31,56 @@ struct StableNode {
     /// memcmp does: most comparisons on the way down the tree end here without reading the page.
     /// With content ids, `(id, 0)`: the comparison always ends here.
     var prefix: (UInt64, UInt64) = (0, 0)
-    /// The red-black tree links of a tree-level node (regular or chain).
-    var rbLeft: Int32 = -1
-    var rbRight: Int32 = -1
-    var rbParent: Int32 = -1
+    /// ``rbLeft`` or ``prevDup``, ``rbRight`` or ``nextDup``, ``rbParent`` or ``chain``.
+    private var link0: Int32 = -1
+    private var link1: Int32 = -1
+    private var link2: Int32 = -1
     /// First rmap item (regular, dup) or first dup (chain).
     var head: Int32 = -1
-    /// The content key of its page (XXH3-64 masked like the unstable tree's), and the next node
-    /// with the same key in `KSMState.stableIndex` (regular nodes and dups).
-    var key: UInt64 = 0
+    /// ``key`` (regular nodes and dups) or ``pruneTime`` (chains).
+    private var keyOrTime: UInt64 = 0
+    /// The next node with the same ``key`` in `KSMState.stableIndex` (regular nodes and dups).
     var keyNext: Int32 = -1
     private var hlistLen32: Int32 = 0
-    /// For a dup: its chain and its neighbours in the chain's list.
-    var chain: Int32 = -1
-    var prevDup: Int32 = -1
-    var nextDup: Int32 = -1
+
+    /// The red-black tree links of a tree-level node (regular or chain; a regular node waiting to be
+    /// linked keeps the next such node in ``rbLeft``).
+    var rbLeft: Int32 {
+        @inline(__always) get { link0 }
+        @inline(__always) set { link0 = newValue }
+    }
+    var rbRight: Int32 {
+        @inline(__always) get { link1 }
+        @inline(__always) set { link1 = newValue }
+    }
+    var rbParent: Int32 {
+        @inline(__always) get { link2 }
+        @inline(__always) set { link2 = newValue }
+    }
+    /// For a dup: its neighbours in its chain's list, and its chain.
+    var prevDup: Int32 {
+        @inline(__always) get { link0 }
+        @inline(__always) set { link0 = newValue }
+    }
+    var nextDup: Int32 {
+        @inline(__always) get { link1 }
+        @inline(__always) set { link1 = newValue }
+    }
+    var chain: Int32 {
+        @inline(__always) get { link2 }
+        @inline(__always) set { link2 = newValue }
+    }
+    /// The content key of its page (XXH3-64 masked like the unstable tree's), for regular nodes and
+    /// dups.
+    var key: UInt64 {
+        @inline(__always) get { keyOrTime }
+        @inline(__always) set { keyOrTime = newValue }
+    }
     /// For a chain: `chain_prune_time`, in simulated milliseconds.
-    var pruneTime: Int = 0
+    var pruneTime: Int {
+        get { Int(truncatingIfNeeded: keyOrTime) }
+        set { keyOrTime = UInt64(truncatingIfNeeded: newValue) }
+    }
 
     init(kind: Kind) { self.kind = kind }
 

@@ -15,9 +15,10 @@
 public enum MemoryBudget {
     /// Memory one simulated page may take beside its contents: its frame's reference count and KSM
     /// state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's bookkeeping
-    /// (rmap item, stable-tree share, indexes: at most 97.3 bytes a page as `bench` measures it at a
-    /// duplicate ratio of 0.5), rounded up to leave room for arrays growing by doubling. Measured
-    /// all in with `/usr/bin/time`: about 144 bytes beside the contents at 1 Mi pages of bytes.
+    /// (rmap item, stable-tree share, indexes: at most 66.5 bytes a page as `bench` measures it at a
+    /// duplicate ratio of 0.5, 97.3 before the items and nodes shrank), rounded up to leave room for
+    /// arrays growing by doubling. Measured all in with `/usr/bin/time`: about 144 bytes beside the
+    /// contents at 1 Mi pages of bytes, with the larger items and nodes.
     public static let overheadBytesPerPage = 256
 
     /// Memory one simulated page may take, all in: 4,096 bytes of contents and

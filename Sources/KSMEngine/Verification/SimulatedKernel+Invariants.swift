@@ -251,7 +251,8 @@ extension SimulatedKernel {
                     out.append("dup \(n) belongs to no chain (\(node.chain))")
                 }
             case .regular:
-                if node.chain >= 0 { out.append("regular stable node \(n) names chain \(node.chain)") }
+                // (A regular node's `chain` is its `rbParent`: StableNode shares their storage.)
+                break
             }
             // The items listed from it.
             var item = node.head
