@@ -87,6 +87,15 @@ final class HostKSMControl {
         guard !released else { return }
         released = true
         HostKSMRestorer.restoreNow()
+        // The kernel refuses max_page_sharing and merge_across_nodes (EBUSY) while it still counts
+        // KSM pages (max_page_sharing_store(), merge_across_nodes_store()), as for a moment after a
+        // process holding some was killed: unmerge again and retry, as reset() waits, up to 2 s.
+        // (A random scenario once left max_page_sharing at 6 this way.)
+        let deadline = WorkerProcess.monotonicSeconds() + 2
+        while !HostKSMRestorer.unrestored().isEmpty && WorkerProcess.monotonicSeconds() < deadline {
+            usleep(10_000)
+            HostKSMRestorer.restoreNow()
+        }
         HostKSMRestorer.disarm()
         if let p = khugepagedAnchor { munmap(p, Self.anchorBytes) }
         khugepagedAnchor = nil
@@ -238,6 +247,29 @@ enum HostKSMRestorer {
             free(v)
         }
         plan = []
+    }
+
+    /// The files of the plan that do not read back as it writes them (`run` aside: the plan writes
+    /// it several times).
+    static func unrestored() -> [String] {
+        var last: [String: String] = [:]
+        var order: [String] = []
+        for (path, value) in plan {
+            let p = String(cString: path)
+            if p.hasSuffix("/run") { continue }
+            if last[p] == nil { order.append(p) }
+            last[p] = String(cString: value)
+        }
+        return order.filter { p in
+            guard case .success(let text) = ProcFiles.read(p) else { return true }
+            return !reads(text, as: last[p]!)
+        }
+    }
+
+    /// Whether a knob file's `text` shows `value`: the bracketed choice of a list
+    /// (`[none] scan-time`, `always [madvise] never`), else the whole text.
+    static func reads(_ text: String, as value: String) -> Bool {
+        text.contains("[") ? text.contains("[\(value)]") : text.trimmingWhitespace == value
     }
 
     static func restoreNow() {
