@@ -104,7 +104,7 @@ public struct RunSummary: Hashable, Sendable {
 
     /// The summary as one line of text.
     public var text: String {
-        func s(_ t: Double) -> String { "\((t * 1000).rounded() / 1000)" }
+        let s = NumberText.seconds
         var out: String
         switch convergence {
         case .noFullScan: out = "no full scan completed"
@@ -120,8 +120,8 @@ public struct RunSummary: Hashable, Sendable {
         if let a = secondsTo50PercentSavings, let b = secondsTo90PercentSavings {
             out += " (50% after \(s(a)) s, 90% after \(s(b)) s)"
         }
-        let share = (ksmdCPUShare * 10000).rounded() / 100
-        out += "; ksmd used \(share)% of a CPU (\(s(ksmdCPUSeconds)) s) over \(s(simulatedSeconds)) simulated seconds"
+        out +=
+            "; ksmd used \(NumberText.percent(ksmdCPUShare, decimals: 2)) of a CPU (\(s(ksmdCPUSeconds)) s) over \(s(simulatedSeconds)) simulated seconds"
         return out
     }
 }
