@@ -84,7 +84,8 @@ import Testing
     }
 }
 
-/// The index gives back memory when a pass needed far less than it holds, and only then.
+/// The index is allocated for the keys a pass can add, and gives back memory when it holds far
+/// fewer keys than it has room for.
 @Suite struct ContentIndexCapacityTests {
     static let keys: [UInt64] = (0..<20000).map { UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15 }
     static func keyOf(_ e: Int32) -> UInt64 { keys[Int(e)] }
@@ -98,41 +99,62 @@ import Testing
         entries.allSatisfy { index.first(keys[$0], keyOf: keyOf) == Int32($0) }
     }
 
-    @Test func emptyingShrinksOnlyAfterAPassThatNeededLess() {
+    @Test func emptyingAllocatesForThePassToCome() {
         let index = ContentIndex()
+        // Reserved for 20000 keys: they go in without the index growing.
+        index.removeAll(reservingFor: 20000)
+        let reserved = index.capacity
+        #expect(reserved == ContentIndex.fitted(20000))
         Self.fill(index, 20000)
-        let grown = index.capacity
-        #expect(index.count == 20000 && grown * 4 >= 20000 * 5)
-        #expect(Self.findsAll(index, 0..<20000))
-        // The pass needed most of it: kept.
-        index.removeAll()
-        #expect(index.capacity == grown && index.count == 0 && index.first(Self.keys[0], keyOf: Self.keyOf) == -1)
-        // A pass of 1000 keys: the next emptying reallocates at what it needed.
-        Self.fill(index, 1000)
-        index.removeAll()
-        #expect(index.capacity == ContentIndex.fitted(1000) && index.capacity < grown)
-        // The same again: no reallocation, and it still holds them at most four fifths full.
-        Self.fill(index, 1000)
+        #expect(index.capacity == reserved && index.count == 20000 && Self.findsAll(index, 0..<20000))
+        // A pass that may add as many: kept, emptied.
+        index.removeAll(reservingFor: 19000)
+        #expect(index.capacity == reserved && index.count == 0 && index.first(Self.keys[0], keyOf: Self.keyOf) == -1)
+        // A pass that may add far fewer: reallocated for them.
+        index.removeAll(reservingFor: 1000)
         #expect(index.capacity == ContentIndex.fitted(1000))
-        #expect(Self.findsAll(index, 0..<1000))
-        index.removeAll()
-        #expect(index.capacity == ContentIndex.fitted(1000))
+        // More keys than reserved for: it grows, at most four fifths full.
+        Self.fill(index, 5000)
+        #expect(index.capacity > ContentIndex.fitted(1000) && index.capacity * 4 >= 5000 * 5)
+        #expect(Self.findsAll(index, 0..<5000))
     }
 
-    @Test func shrinkingKeepsTheKeys() {
+    @Test func removingMostKeysShrinksIt() {
         let index = ContentIndex()
         Self.fill(index, 20000)
         let grown = index.capacity
         for e in 1000..<20000 {
             index.unlink(
                 Int32(e), key: Self.keys[e], keyOf: Self.keyOf, nextOf: { _ in -1 }, setNext: { _, _ in })
+            // At least a quarter full after every removal, unless it is near its smallest size.
+            #expect(index.count * 4 >= index.capacity || index.capacity * 2 <= ContentIndex.minimumCapacity * 3)
         }
-        #expect(index.count == 1000)
-        // The peak since the last call was 20000: kept.
-        #expect(!index.shrinkToFit() && index.capacity == grown)
-        // Since then, 1000.
-        #expect(index.shrinkToFit() && index.capacity == ContentIndex.fitted(1000))
-        #expect(index.count == 1000 && Self.findsAll(index, 0..<1000))
+        #expect(index.count == 1000 && index.capacity < grown / 4)
+        #expect(Self.findsAll(index, 0..<1000))
         #expect(Self.keys[1000..<20000].allSatisfy { index.first($0, keyOf: Self.keyOf) == -1 })
+    }
+
+    @Test func shrinkingToTheLastPeakKeepsTheKeys() {
+        let index = ContentIndex()
+        // Growth by doubling leaves it between two fifths and four fifths full.
+        Self.fill(index, 1700)
+        let grown = index.capacity
+        #expect(grown > ContentIndex.fitted(1700))
+        // The peak since the last call was 1700: reallocated at what that needs.
+        #expect(index.shrinkToFit() && index.capacity == ContentIndex.fitted(1700))
+        // Again: it already fits.
+        #expect(!index.shrinkToFit() && index.capacity == ContentIndex.fitted(1700))
+        #expect(index.count == 1700 && Self.findsAll(index, 0..<1700))
+    }
+
+    @Test func largeTablesFillWholeHugePages() {
+        let index = ContentIndex()
+        let keys = ContentIndex.mappedTableBytes / 8
+        index.removeAll(reservingFor: keys)
+        #expect(index.capacity >= ContentIndex.fitted(keys) && index.bytes % (2 << 20) == 0)
+        #expect(index.capacity - ContentIndex.fitted(keys) < (2 << 20) / 8)
+        #expect(index.push(0, key: Self.keys[0], keyOf: Self.keyOf) == -1 && Self.findsAll(index, 0..<1))
+        index.removeAll(reservingFor: 10)
+        #expect(index.capacity == ContentIndex.minimumCapacity && Self.findsAll(index, []))
     }
 }

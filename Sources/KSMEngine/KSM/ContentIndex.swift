@@ -13,11 +13,20 @@ import CXXHash
 /// whose tag matches touches the items. (Keys with the same home slot already agree in the tag's
 /// high bits, so between them the tag tells apart the remaining 32 - log2(capacity) bits.)
 ///
-/// It is at most four fifths full: an insertion past that doubles it. Emptying it for a new pass is
-/// one `memset`; it keeps its capacity unless the pass just ended needed far less
-/// (``removeAll()``, ``shrinkToFit()``): then it is reallocated to what that pass needed, so a
-/// steady pass neither pays for a larger earlier one nor reallocates. Removal shifts later slots of
-/// the probe sequence back, so there are no tombstones and searches stay short.
+/// It is at most four fifths full: an insertion past that doubles it, and a removal that leaves it
+/// less than a quarter full halves it or more (to ``fitted(_:)`` of twice its keys), so that a
+/// pass which empties it as it goes (merges take items out of the unstable tree) gives the memory
+/// back while the stable tree's index grows. Emptying it for a new pass
+/// (``removeAll(reservingFor:)``) allocates it at once for the most keys the pass can add, so that
+/// it does not double during the pass (for a moment its old and new slots would both exist); a
+/// steady pass neither reallocates nor pays for a larger earlier one. ``shrinkToFit()`` gives back
+/// what a pass's growth left beyond its peak. Removal shifts later slots of the probe sequence
+/// back, so there are no tombstones and searches stay short.
+///
+/// Tables of ``mappedTableBytes`` or more are mappings of their own in whole 2 MiB units, advised
+/// for transparent huge pages (as page contents are, `PageStore.allocateContents`): ksmd reads
+/// them at random, once per page, and with 4 KiB pages a table of a gigabyte costs a TLB miss on
+/// nearly every access.
 ///
 /// Every stored property is `@exclusivity(unchecked)`, as in `KSMState`: ksmd searches it once per page.
 final class ContentIndex {
@@ -39,12 +48,41 @@ final class ContentIndex {
 
     init(capacity: Int = ContentIndex.minimumCapacity) {
         precondition(capacity > 0)
-        self.capacity = capacity
-        slots = .allocate(capacity: capacity)
-        memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
+        (slots, self.capacity) = Self.allocateSlots(capacity)
     }
 
-    deinit { slots.deallocate() }
+    deinit { Self.deallocateSlots(slots, capacity) }
+
+    /// Tables at least this large are mapped on their own, advised for huge pages.
+    static let mappedTableBytes = 16 << 20
+
+    /// Empty slots for at least `capacity` entries: exactly that many below ``mappedTableBytes``,
+    /// else as many as fill whole 2 MiB units.
+    private static func allocateSlots(_ capacity: Int) -> (UnsafeMutablePointer<Slot>, Int) {
+        let stride = MemoryLayout<Slot>.stride
+        let slots: UnsafeMutablePointer<Slot>
+        var capacity = capacity
+        if capacity * stride >= mappedTableBytes {
+            let bytes = (capacity * stride + hugeUnit - 1) / hugeUnit * hugeUnit
+            capacity = bytes / stride
+            slots = PageStore.allocateContents(byteCount: bytes, huge: true).bindMemory(to: Slot.self, capacity: capacity)
+        } else {
+            slots = .allocate(capacity: capacity)
+        }
+        memset(slots, 0xFF, capacity * stride)
+        return (slots, capacity)
+    }
+
+    private static func deallocateSlots(_ slots: UnsafeMutablePointer<Slot>, _ capacity: Int) {
+        let bytes = capacity * MemoryLayout<Slot>.stride
+        if bytes >= mappedTableBytes {
+            PageStore.deallocateContents(UnsafeMutableRawPointer(slots), byteCount: bytes)
+        } else {
+            slots.deallocate()
+        }
+    }
+
+    private static let hugeUnit = 2 << 20
 
     @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
@@ -63,10 +101,16 @@ final class ContentIndex {
     /// The capacity that holds `keys` keys at most four fifths full, with 1/32 to spare.
     static func fitted(_ keys: Int) -> Int { Swift.max(minimumCapacity, keys + keys / 4 + keys / 32 + 1) }
 
-    /// Empties the index. It keeps its capacity unless the peak since the last emptying would fit in
-    /// under two thirds of it (see ``shrinkToFit()``).
-    func removeAll() {
-        if shrinkToFit(keepingKeys: false) { return }
+    /// Empties the index for at most `keys` keys to come: it is reallocated, empty, at ``fitted(_:)``
+    /// of them when it holds fewer or when that is under two thirds of it; otherwise it keeps its
+    /// capacity. (More keys than that may still come: it then grows.)
+    func removeAll(reservingFor keys: Int) {
+        let target = Self.fitted(keys)
+        peak = 0
+        if capacity < target || target * 3 < capacity * 2 {
+            resize(to: target, keepingKeys: false)
+            return
+        }
         if count == 0 { return }
         memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
         count = 0
@@ -76,14 +120,17 @@ final class ContentIndex {
     /// that is under two thirds of its capacity: a hysteresis, so an index sized for the keys it
     /// held is never reallocated. Starts the next peak from the current count; returns whether it
     /// reallocated.
+    ///
+    /// A table of ``mappedTableBytes`` or more is reallocated only when that gives back at least half
+    /// of it: its old and new slots exist together for a moment, and at host scale that moment
+    /// would be the run's peak (the end of the merge pass, when the stable tree is largest).
     @discardableResult
-    func shrinkToFit() -> Bool { shrinkToFit(keepingKeys: true) }
-
-    private func shrinkToFit(keepingKeys: Bool) -> Bool {
+    func shrinkToFit() -> Bool {
         let target = Self.fitted(Swift.max(peak, count))
-        peak = keepingKeys ? count : 0
-        guard target * 3 < capacity * 2 else { return false }
-        resize(to: target, keepingKeys: keepingKeys)
+        peak = count
+        let large = capacity * MemoryLayout<Slot>.stride >= Self.mappedTableBytes
+        guard large ? target * 2 <= capacity : target * 3 < capacity * 2 else { return false }
+        resize(to: target, keepingKeys: true)
         return true
     }
 
@@ -121,26 +168,30 @@ final class ContentIndex {
         }
         slots[hole] = Slot(tag: .max, item: -1)
         count -= 1
+        if count * 4 < capacity && Self.fitted(2 * count) * 3 < capacity * 2 {
+            resize(to: Self.fitted(2 * count), keepingKeys: true)
+        }
     }
 
     /// Moves the keys (or none of them, emptying it) into a new allocation of `newCapacity` slots.
     private func resize(to newCapacity: Int, keepingKeys: Bool) {
         let old = slots
         let oldCapacity = capacity
-        capacity = newCapacity
-        slots = .allocate(capacity: capacity)
-        memset(slots, 0xFF, capacity * MemoryLayout<Slot>.stride)
-        if keepingKeys {
-            for j in 0..<oldCapacity where old[j].item >= 0 {
-                var i = Self.home(tag: old[j].tag, capacity)
-                while slots[i].item >= 0 { i = following(i) }
-                slots[i] = old[j]
-            }
-        } else {
+        if !keepingKeys {
+            // Nothing to move: the old slots go first, so that both never exist at once.
+            Self.deallocateSlots(old, oldCapacity)
+            (slots, capacity) = Self.allocateSlots(newCapacity)
             count = 0
+            return
+        }
+        (slots, capacity) = Self.allocateSlots(newCapacity)
+        for j in 0..<oldCapacity where old[j].item >= 0 {
+            var i = Self.home(tag: old[j].tag, capacity)
+            while slots[i].item >= 0 { i = following(i) }
+            slots[i] = old[j]
         }
         peak = Swift.max(peak, count)
-        old.deallocate()
+        Self.deallocateSlots(old, oldCapacity)
     }
 
     /// The first item of every key, in slot order.

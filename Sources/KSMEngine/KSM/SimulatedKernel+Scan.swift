@@ -53,8 +53,10 @@ extension SimulatedKernel {
         guard !ksm.slots.isEmpty else { return nil }
         if ksm.cursor == nil {
             advisorStartScan()
-            // A new full scan: the unstable tree starts empty.
-            ksm.unstableIndex.removeAll()
+            // A new full scan: the unstable tree starts empty. Items in no stable tree are all the
+            // pass can put in it (new items only get their first checksum), so its index is
+            // allocated for them now rather than doubled as it fills.
+            ksm.unstableIndex.removeAll(reservingFor: max(0, ksm.rmapItems - ksm.pagesShared - ksm.pagesSharing))
             unstableTreeSize = 0
             staleUnstableItems.removeAll()
             ksm.cursor = 0
