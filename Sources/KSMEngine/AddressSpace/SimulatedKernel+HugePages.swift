@@ -1,7 +1,7 @@
 // Transparent huge pages (PMD-sized, 2 MiB), as measured on Linux 6.18 (docs/thp.md): the fault
 // of a huge page, PMD splits, fork, and ksmd splitting a huge page when it merges a subpage.
 // A huge page's subpages are ordinary pages of the page table as well, so ksmd's 4 KiB walk reads
-// them as it reads any page; only merging looks at `PageStore.largeFolio`.
+// them as it reads any page; only merging looks at `PageStore.largeFolio(of:)`.
 
 /// A PMD-sized transparent huge page: 512 subpages faulted together.
 struct LargeFolio {
@@ -9,7 +9,7 @@ struct LargeFolio {
     /// that maps it (fork keeps addresses; mremap is not modelled).
     var start: Int
     /// Its subpages in order; one freed since (after a PMD split) is no longer its subpage
-    /// (`PageStore.largeFolio` tells).
+    /// (`PageStore.largeFolio(of:)` tells).
     var pages: [PageHandle]
 }
 
@@ -76,7 +76,7 @@ extension SimulatedKernel {
         for k in 0..<Self.hugePagePages {
             let h = store.allocate()
             store.zero(h)
-            store.largeFolio[Int(h)] = f
+            store.setLargeFolio(h, f)
             mm.pageTable[start + k] = h
             pages.append(h)
         }
@@ -134,8 +134,8 @@ extension SimulatedKernel {
         store.noteWrite()
         let r = folio.start / Self.hugePagePages
         var zero = [Bool](repeating: false, count: folio.pages.count)
-        for (k, h) in folio.pages.enumerated() where store.largeFolio[Int(h)] == f {
-            store.largeFolio[Int(h)] = -1
+        for (k, h) in folio.pages.enumerated() where store.largeFolio(of: h) == f {
+            store.setLargeFolio(h, -1)
             zero[k] = store.isZero(h)
         }
         for mm in processes.values {

@@ -27,9 +27,9 @@ final class KSMState {
     @exclusivity(unchecked) var seqnr = 0
 
     // Items and nodes.
-    @exclusivity(unchecked) var items: [RmapItem] = []
+    @exclusivity(unchecked) var items = MetadataArray<RmapItem>()
     @exclusivity(unchecked) var freeItems: [Int32] = []
-    @exclusivity(unchecked) var nodes: [StableNode] = []
+    @exclusivity(unchecked) var nodes = MetadataArray<StableNode>()
     @exclusivity(unchecked) var freeNodes: [Int32] = []
     /// Regular nodes and dups whose page was freed and that are still in the tree.
     @exclusivity(unchecked) var staleNodes = 0

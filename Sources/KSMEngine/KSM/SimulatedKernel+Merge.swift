@@ -49,7 +49,7 @@ extension SimulatedKernel {
     ) -> Bool {
         if page == kpage { return true }  // KSM page forked
         // (Read only once a huge page exists: a workload without any touches no more memory.)
-        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
+        let folio = store.largeFolio(of: page)
         if folio >= 0 {
             // A subpage of a huge page: split it first; a zero-filled one is then the zero
             // page's, and write_protect_page() finds the page unmapped.
@@ -87,8 +87,8 @@ extension SimulatedKernel {
     ) -> Bool {
         // Two subpages of one huge page: ksmd holds two references to it, so the split in
         // try_to_merge_one_page() fails and nothing merges; cmp_and_merge_page() then splits it.
-        let folio = largeFolios.isEmpty ? -1 : store.largeFolio[Int(page)]
-        if folio >= 0 && folio == store.largeFolio[Int(treePage)] {
+        let folio = store.largeFolio(of: page)
+        if folio >= 0 && folio == store.largeFolio(of: treePage) {
             splitHugePage(folio)
             return false
         }

@@ -31,13 +31,20 @@ public final class PageStore {
     /// (a KSM page whose stable node is not yet set), or the index of its stable node.
     @exclusivity(unchecked) var ksmNode: [Int32] = [-1]
     /// The transparent huge page (index in `SimulatedKernel.largeFolios`) each page is a subpage
-    /// of, or -1 for an ordinary 4 KiB page. Read only when ksmd merges a page.
-    @exclusivity(unchecked) var largeFolio: [Int32] = [-1]
+    /// of, or -1 for an ordinary 4 KiB page; empty until the first huge page, so that runs without
+    /// any do not pay 4 bytes a page for it. Read through ``largeFolio(of:)``, only when ksmd
+    /// merges a page.
+    @exclusivity(unchecked) private var largeFolios: [Int32] = []
     /// ``ksmNode`` of an ordinary page.
     static let notKSM: Int32 = -1
     /// ``ksmNode`` of a KSM page without a stable node.
     static let ksmNoNode: Int32 = -2
-    @exclusivity(unchecked) private var freeList: [PageHandle] = []
+    /// The most recently freed page, or 0: freed pages are listed through their ``ksmNode``, which
+    /// holds `-3 - next` (``freeLink(_:)``) while they are free, so that the list takes no memory
+    /// of its own. (Read as a KSM state, a free page is no KSM page.)
+    @exclusivity(unchecked) private var freeHead: PageHandle = 0
+    @inline(__always) private static func freeLink(_ next: PageHandle) -> Int32 { -3 - Int32(bitPattern: next) }
+    @inline(__always) private static func next(fromFreeLink link: Int32) -> PageHandle { PageHandle(-3 - link) }
     /// Pages allocated and not yet freed.
     @exclusivity(unchecked) private(set) var livePages = 0
     /// Changes whenever a page is allocated or written (``noteWrite()``): ksmd's hashes computed
@@ -71,10 +78,12 @@ public final class PageStore {
     func allocate() -> PageHandle {
         livePages += 1
         generation &+= 1
-        if let h = freeList.popLast() {
+        if freeHead != 0 {
+            let h = freeHead
+            freeHead = Self.next(fromFreeLink: ksmNode[Int(h)])
             mapCount[Int(h)] = 1
             ksmNode[Int(h)] = Self.notKSM
-            largeFolio[Int(h)] = -1
+            if !largeFolios.isEmpty { largeFolios[Int(h)] = -1 }
             return h
         }
         let h = PageHandle(mapCount.count)
@@ -86,8 +95,22 @@ public final class PageStore {
         }
         mapCount.append(1)
         ksmNode.append(Self.notKSM)
-        largeFolio.append(-1)
+        if !largeFolios.isEmpty { largeFolios.append(-1) }
         return h
+    }
+
+    /// The transparent huge page `page` is a subpage of, or -1.
+    @inline(__always) func largeFolio(of page: PageHandle) -> Int32 {
+        largeFolios.isEmpty ? -1 : largeFolios[Int(page)]
+    }
+
+    /// Makes `page` a subpage of huge page `folio` (-1: of none).
+    func setLargeFolio(_ page: PageHandle, _ folio: Int32) {
+        if largeFolios.isEmpty {
+            if folio < 0 { return }
+            largeFolios = [Int32](repeating: -1, count: mapCount.count)
+        }
+        largeFolios[Int(page)] = folio
     }
 
     /// Adds a reference to `page`.
@@ -97,7 +120,10 @@ public final class PageStore {
     }
 
     /// Whether `page` is a KSM page (`folio_test_ksm()`).
-    @inline(__always) func isKSM(_ page: PageHandle) -> Bool { ksmNode[Int(page)] != Self.notKSM }
+    @inline(__always) func isKSM(_ page: PageHandle) -> Bool {
+        let node = ksmNode[Int(page)]
+        return node >= 0 || node == Self.ksmNoNode
+    }
 
     /// Drops a reference to `page`, freeing it when none remain.
     @inline(__always) func release(_ page: PageHandle) {
@@ -108,7 +134,8 @@ public final class PageStore {
                 beforeFreeingKSMPage()
                 freedKSMPages.append((ksmNode[Int(page)], page))
             }
-            freeList.append(page)
+            ksmNode[Int(page)] = Self.freeLink(freeHead)
+            freeHead = page
             livePages -= 1
         }
     }
