@@ -250,6 +250,24 @@ extension SimulatedKernel {
         return hash
     }
 
+    /// How many pages ahead the loop prefetches index slots with content ids.
+    static let idPrefetchDistance = 8
+
+    /// With content ids nothing is hashed ahead (an id's hash is a few multiplications), but the
+    /// index slots are still where the loop waits: at host scale the indexes are gigabytes read at
+    /// random. So the loop asks the CPU for the slots of the page at `address` of the mm it scans
+    /// (``idPrefetchDistance`` pages on), if one is mapped there. Only a hint: if ksmd does not visit
+    /// that page, nothing changes but a cache line.
+    @inline(__always) func prefetchIndexSlots(ofIDAt address: Int) {
+        guard let cursor = ksm.cursor else { return }
+        unowned(unsafe) let mm = ksm.slots[cursor]
+        let h = mm.pageTable[address]
+        guard h != 0, h != Self.ksmZeroPTE else { return }
+        let key = IDPages.hash(store.ids[Int(h)]) & ksm.keyMask
+        ksm.unstableIndex.prefetch(key)
+        if !ksm.stableTreeIsEmpty { ksm.stableIndex.prefetch(key) }
+    }
+
     /// Walks chunks after the current one, if the batch goes on past it.
     fileprivate func walkAheadChunks() {
         guard let cursor = ksm.cursor else { return }

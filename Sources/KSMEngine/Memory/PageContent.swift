@@ -93,7 +93,8 @@ enum IDPages: PageContent {
     @inline(__always) static func scanHash(
         _ kernel: SimulatedKernel, _ page: PageHandle, _ contents: UInt64, mmID: Int, address: Int
     ) -> UInt64 {
-        hash(contents)
+        kernel.prefetchIndexSlots(ofIDAt: address + SimulatedKernel.idPrefetchDistance)
+        return hash(contents)
     }
     @inline(__always) static func contentHash(_ store: PageStore, _ page: PageHandle) -> UInt64 { hash(store.ids[Int(page)]) }
     @inline(__always) static func checksum(_ contents: UInt64) -> UInt32 { checksum(id: contents) }
