@@ -102,12 +102,12 @@ struct MemoryBudgetCLITests {
             r.stderr.contains(
                 "bench: 1000 pages need about 4.2 MiB (3.9 MiB of page contents, 250 KiB of bookkeeping), more than the memory budget of 1 MiB"
             ), "\(r.stderr)")
-        // 1000 × 192 bytes fit in 1 MiB: the line says so.
-        #expect(r.stderr.contains("; with --content ids they would need 188 KiB"), "\(r.stderr)")
+        // 1000 × 128 bytes fit in 1 MiB: the line says so.
+        #expect(r.stderr.contains("; with --content ids they would need 125 KiB"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         let ids = try CLITests.ksmdSim(["bench", "--pages", "10000", "--memory-budget-mib", "1", "--content", "ids"])
         #expect(ids.status == 65)
-        #expect(ids.stderr.contains("bench: 10000 pages need about 1.8 MiB (78.1 KiB of page contents"), "\(ids.stderr)")
+        #expect(ids.stderr.contains("bench: 10000 pages need about 1.2 MiB (78.1 KiB of page contents"), "\(ids.stderr)")
         #expect(!ids.stderr.contains("with --content ids"))
     }
 }

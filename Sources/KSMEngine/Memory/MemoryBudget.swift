@@ -22,11 +22,12 @@ public enum MemoryBudget {
     public static let overheadBytesPerPage = 256
 
     /// Memory one simulated page may take, all in: 4,096 bytes of contents and
-    /// ``overheadBytesPerPage``; with content ids, 192 bytes: measured all in (docs/scale.md),
-    /// 84 to 119 bytes a page from 4 Mi to 64 Mi pages, and 157 just past a power of two, where the
-    /// arrays that grow by doubling are half empty.
+    /// ``overheadBytesPerPage``; with content ids, 128 bytes: measured all in (docs/scale.md,
+    /// `bench` under GNU time), at most 92 bytes a page at a duplicate ratio of 0.5 (the costlier
+    /// one: a stable node for every two pages) from 16 Mi to 128 Mi pages, at powers of two and
+    /// between them, with about 40 MB more for the program itself.
     public static func bytesPerPage(_ content: PageContentMode = .bytes) -> Int {
-        content == .ids ? 192 : PageStore.pageSize + overheadBytesPerPage
+        content == .ids ? 128 : PageStore.pageSize + overheadBytesPerPage
     }
 
     /// This machine's physical memory in bytes (`MemTotal`), or `nil` when it cannot be read.
