@@ -20,7 +20,8 @@ import Testing
     }
 
     @Test func metadataArrayKeepsWhatWasAppendedAcrossGrowth() {
-        let array = MetadataArray<RmapItem>()
+        var array = MetadataArray<RmapItem>()
+        defer { array.deallocate() }
         for i in 0..<5000 { array.append(RmapItem(mm: i % 7, address: i)) }
         array[4999].oldChecksum = 99
         #expect(array.count == 5000 && array.capacity >= 5000 && array.capacity * 8 <= 5000 * 9 + 64 * 8)

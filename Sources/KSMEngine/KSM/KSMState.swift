@@ -103,6 +103,11 @@ final class KSMState {
         SimulatedKernel.checksum($0.baseAddress!)
     }
 
+    deinit {
+        items.deallocate()
+        nodes.deallocate()
+    }
+
     /// `pages_volatile`: rmap items in no tree, clamped at zero as the kernel does.
     var pagesVolatile: Int { max(0, rmapItems - pagesShared - pagesSharing - pagesUnshared) }
     /// `general_profit`.

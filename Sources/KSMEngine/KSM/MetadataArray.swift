@@ -14,16 +14,16 @@
 /// (`mremap`) instead of copying it: no moment with two copies, and at most an eighth unused
 /// (none at a power of two, ``grown(_:)``).
 ///
-/// A class, so that `ksm.items[i].field = x` writes in place; the engine never copies one.
-final class MetadataArray<Element: BitwiseCopyable>: RandomAccessCollection {
-    @exclusivity(unchecked) private var base: UnsafeMutablePointer<Element>?
-    @exclusivity(unchecked) private(set) var count = 0
+/// A struct holding a raw pointer, so that the scan loop's reads, writes and appends take no
+/// reference counting. Its owner frees it (``deallocate()``, from `KSMState`'s `deinit`); a copy
+/// shares the storage and is only ever read (the tests' views of the trees).
+struct MetadataArray<Element: BitwiseCopyable>: RandomAccessCollection {
+    private var base: UnsafeMutablePointer<Element>?
+    private(set) var count = 0
     /// Elements allocated.
-    @exclusivity(unchecked) private(set) var capacity = 0
+    private(set) var capacity = 0
 
     init() {}
-
-    deinit { free(base) }
 
     var startIndex: Int { 0 }
     var endIndex: Int { count }
@@ -39,7 +39,7 @@ final class MetadataArray<Element: BitwiseCopyable>: RandomAccessCollection {
         }
     }
 
-    func append(_ element: Element) {
+    @inline(__always) mutating func append(_ element: Element) {
         if count == capacity { grow() }
         (base! + count).initialize(to: element)
         count += 1
@@ -53,13 +53,21 @@ final class MetadataArray<Element: BitwiseCopyable>: RandomAccessCollection {
         return capacity + power / 8
     }
 
-    private func grow() {
+    @inline(never) private mutating func grow() {
         let newCapacity = Self.grown(capacity)
         let (bytes, overflow) = newCapacity.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
         precondition(!overflow, "metadata array too large")
         guard let p = realloc(base, bytes) else { fatalError("out of memory for ksmd's metadata (\(bytes) bytes)") }
         base = p.bindMemory(to: Element.self, capacity: newCapacity)
         capacity = newCapacity
+    }
+
+    /// Frees the storage; the array is empty after.
+    mutating func deallocate() {
+        free(base)
+        base = nil
+        count = 0
+        capacity = 0
     }
 
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {

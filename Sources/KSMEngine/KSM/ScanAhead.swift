@@ -260,8 +260,8 @@ extension SimulatedKernel {
     /// that page, nothing changes but a cache line.
     @inline(__always) func prefetchIndexSlots(ofIDAt address: Int) {
         guard let cursor = ksm.cursor else { return }
-        unowned(unsafe) let mm = ksm.slots[cursor]
-        let h = mm.pageTable[address]
+        // Read in place: neither the mm nor its page table is copied (no reference counting).
+        let h = ksm.slots.withUnsafeBufferPointer { $0[cursor].pageTable[address] }
         guard h != 0, h != Self.ksmZeroPTE else { return }
         let key = IDPages.hash(store.ids[Int(h)]) & ksm.keyMask
         ksm.unstableIndex.prefetch(key)
