@@ -8,8 +8,8 @@
 # own numbers), N-R.txt (its table) and N-R.time (GNU time's report); OUTDIR/machine.txt gets the
 # machine, the commit, and `uptime` before and after every run. Needs the release build
 # (`swift build -c release`) and GNU time (`apt-get install time`). BUDGET_MIB=M passes
-# `--memory-budget-mib M` (the default budget counts 264 bytes a page of ids: 64 Mi pages need about
-# 16.5 GiB of it, though they take far less).
+# `--memory-budget-mib M` (the default budget counts 128 bytes a page of ids: 128 Mi pages need 16 GiB
+# of it, three quarters of what this machine has available).
 set -eu
 out=${1:?usage: scripts/measure-scale.sh OUTDIR [REPEAT] [PAGES...]}
 repeat=${2:-3}
