@@ -9,10 +9,10 @@
 ///
 /// A Swift array grows by allocating twice its size and copying into it: for a moment its old and
 /// new contents both take memory, and just past a power of two it holds twice what it needs. At
-/// host scale those are gigabytes, in the middle of a merge pass. This grows by an eighth with
-/// `realloc`, which for allocations of this size (above glibc's mmap threshold) moves the mapping
-/// (`mremap`) instead of copying it: no moment with two copies, and at most an eighth unused
-/// (none at a power of two, ``grown(_:)``).
+/// host scale those are gigabytes, in the middle of a merge pass. This grows with `realloc`, by an
+/// eighth from 4 MiB on, which for allocations of that size (above glibc's mmap threshold) moves
+/// the mapping (`mremap`) instead of copying it: no moment with two copies, and at most an eighth
+/// unused (none at a power of two, ``grown(_:)``).
 ///
 /// A struct holding a raw pointer, so that the scan loop's reads, writes and appends take no
 /// reference counting. Its owner frees it (``deallocate()``, from `KSMState`'s `deinit`); a copy
@@ -45,13 +45,19 @@ struct MetadataArray<Element: BitwiseCopyable>: RandomAccessCollection {
         count += 1
     }
 
-    /// The capacity after `capacity`: 64, then steps of an eighth of the power of two below (72, 80,
-    /// ..., 128, 144, ...), so that powers of two are among them and an array of one is full.
+    /// The capacity after `capacity`: 64, doubling while the array is under ``eighthsBytes``, then
+    /// steps of an eighth of the power of two below (..., 131072, 147456, 163840, ...), so that
+    /// powers of two are among them and an array of one is full. (Small arrays double: `realloc`
+    /// copies them, and their slack is small.)
     static func grown(_ capacity: Int) -> Int {
         if capacity < 64 { return 64 }
+        if capacity * MemoryLayout<Element>.stride < eighthsBytes { return capacity * 2 }
         let power = 1 << (Int.bitWidth - 1 - capacity.leadingZeroBitCount)
         return capacity + power / 8
     }
+
+    /// Arrays of at least this many bytes grow by eighths.
+    static var eighthsBytes: Int { 4 << 20 }
 
     @inline(never) private mutating func grow() {
         let newCapacity = Self.grown(capacity)
