@@ -43,7 +43,8 @@ final class ContentIndex {
     @exclusivity(unchecked) private(set) var capacity: Int
     /// Occupied slots (distinct keys).
     @exclusivity(unchecked) private(set) var count = 0
-    /// The most slots occupied at once since the last ``removeAll()`` or ``shrinkToFit()``.
+    /// The most slots occupied at once since the last ``removeAll(reservingFor:)`` or
+    /// ``shrinkToFit()``.
     @exclusivity(unchecked) private(set) var peak = 0
 
     init(capacity: Int = ContentIndex.minimumCapacity) {
@@ -63,7 +64,7 @@ final class ContentIndex {
         let slots: UnsafeMutablePointer<Slot>
         var capacity = capacity
         if capacity * stride >= mappedTableBytes {
-            let bytes = (capacity * stride + hugeUnit - 1) / hugeUnit * hugeUnit
+            let bytes = PageStore.contentsBytes(capacity * stride)
             capacity = bytes / stride
             slots = PageStore.allocateContents(byteCount: bytes, huge: true).bindMemory(to: Slot.self, capacity: capacity)
         } else {
@@ -81,8 +82,6 @@ final class ContentIndex {
             slots.deallocate()
         }
     }
-
-    private static let hugeUnit = 2 << 20
 
     @inline(__always) static func tag(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 

@@ -180,7 +180,8 @@ public final class PageStore {
 
     /// Page memory comes in 2 MiB units (one transparent huge page).
     private static let contentsUnit = 2 << 20
-    private static func contentsBytes(_ requested: Int) -> Int {
+    /// The bytes ``allocateContents(byteCount:huge:)`` maps for `requested`: whole 2 MiB units.
+    static func contentsBytes(_ requested: Int) -> Int {
         max(1, (requested + contentsUnit - 1) / contentsUnit) * contentsUnit
     }
 
