@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Pages in the process (up to 268435456, 1 TiB; the memory budget says what fits: about 4.3 KiB a page, 192 bytes with --content ids)."
+            "Pages in the process (up to 268435456, 1 TiB; the memory budget says what fits: about 4.3 KiB a page, 128 bytes with --content ids)."
     )
     var pages: Int = 262_144
 
