@@ -82,8 +82,9 @@ struct HostKernelBenchmarkTests {
 
 /// The engine's per-page bookkeeping, in bytes (docs/performance.md counts it per page).
 @Suite struct MetadataLayoutTests {
-    @Test func rmapItemsAre32Bytes() {
-        #expect(MemoryLayout<RmapItem>.stride == 32)
+    @Test func rmapItemsAre20Bytes() {
+        #expect(MemoryLayout<RmapItem>.stride == 20)
+        #expect(MemoryLayout<RmapBlock>.stride == 24)
     }
 
     @Test func stableNodesAre56Bytes() {

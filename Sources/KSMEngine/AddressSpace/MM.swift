@@ -31,7 +31,7 @@ final class MM {
     @exclusivity(unchecked) var brk = SimulatedKernel.heapBase
 
     // KSM: the mm_slot's state and the per-process counters of /proc/PID/ksm_stat.
-    /// First item of the address-ordered `rmap_list` (-1: none).
+    /// First block of rmap items of the address-ordered `rmap_list` (-1: none; `RmapBlock`).
     @exclusivity(unchecked) var rmapHead: Int32 = -1
     /// `mm->ksm_rmap_items`.
     @exclusivity(unchecked) var ksmRmapItems = 0

@@ -154,16 +154,17 @@ extension SimulatedKernel {
     /// Marks the items of this pass's unstable tree in `range` whose page is now unmapped.
     private func noteStaleUnstableItems(_ mm: MM, _ range: Range<Int>) {
         guard mm.ksmRegistered else { return }
-        var item = mm.rmapHead
+        var item = ksm.firstItem(of: mm)
         while item >= 0 {
             let it = ksm.items[Int(item)]
-            if it.address >= range.upperBound { break }
-            if it.address >= range.lowerBound && it.state == .unstable && it.seqnr == UInt8(truncatingIfNeeded: ksm.seqnr)
-                && mm.pageTable[it.address] == 0
+            let address = ksm.address(ofItem: item)
+            if address >= range.upperBound { break }
+            if address >= range.lowerBound && it.state == .unstable && it.seqnr == UInt8(truncatingIfNeeded: ksm.seqnr)
+                && mm.pageTable[address] == 0
             {
                 staleUnstableItems.insert(item)
             }
-            item = it.next
+            item = ksm.item(after: item)
         }
     }
 

@@ -196,15 +196,16 @@ public struct ScanBenchmark: Sendable {
 }
 
 extension SimulatedKernel {
-    /// Bytes of ksmd's own bookkeeping, as allocated (capacities, not counts): rmap items, stable
-    /// nodes, the unstable tree's index, the stable nodes' content index, the free lists, the list
-    /// of freed KSM pages and the buffers of hashes computed ahead (page contents and page tables
-    /// excluded).
+    /// Bytes of ksmd's own bookkeeping, as allocated (capacities, not counts): rmap items and their
+    /// blocks, stable nodes, the unstable tree's index, the stable nodes' content index, the free
+    /// list of nodes, the list of freed KSM pages and the buffers of hashes computed ahead (page
+    /// contents and page tables excluded).
     public var ksmMetadataBytes: Int {
-        let itemBytes = ksm.items.capacity * MemoryLayout<RmapItem>.stride
+        let itemBytes =
+            ksm.items.capacity * MemoryLayout<RmapItem>.stride + ksm.blocks.capacity * MemoryLayout<RmapBlock>.stride
         let nodeBytes = ksm.nodes.capacity * MemoryLayout<StableNode>.stride
         let indexBytes = ksm.unstableIndex.bytes + ksm.stableIndex.bytes
-        let freeLists = (ksm.freeItems.capacity + ksm.freeNodes.capacity) * MemoryLayout<Int32>.stride
+        let freeLists = ksm.freeNodes.capacity * MemoryLayout<Int32>.stride
         let freedKSM = store.freedKSMPages.capacity * MemoryLayout<(node: Int32, page: PageHandle)>.stride
         return itemBytes + nodeBytes + indexBytes + freeLists + freedKSM + ksm.ahead.bytes
     }

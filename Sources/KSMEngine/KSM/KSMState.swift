@@ -21,14 +21,18 @@ final class KSMState {
     @exclusivity(unchecked) var sawMergeable = false
     /// The index of the VMA the scan is in, as a hint (checked before use).
     @exclusivity(unchecked) var vmaHint = 0
-    /// `ksm_scan.rmap_list`: -1 for the mm's list head, else the item whose `next` is the link.
+    /// `ksm_scan.rmap_list`: -1 before the mm's first item, else the last item the walk kept (the
+    /// items after it on the mm's list are those after it in its block, then the next blocks').
     @exclusivity(unchecked) var rmapLink: Int32 = -1
     /// `ksm_scan.seqnr`: completed full scans.
     @exclusivity(unchecked) var seqnr = 0
 
     // Items and nodes.
+    /// Rmap items, 64 to a block: item `i` is in block `i / 64` (``RmapBlock``).
     @exclusivity(unchecked) var items = MetadataArray<RmapItem>()
-    @exclusivity(unchecked) var freeItems: [Int32] = []
+    @exclusivity(unchecked) var blocks = MetadataArray<RmapBlock>()
+    /// The first free block, listed through `next` (-1: none).
+    @exclusivity(unchecked) var freeBlock: Int32 = -1
     @exclusivity(unchecked) var nodes = MetadataArray<StableNode>()
     @exclusivity(unchecked) var freeNodes: [Int32] = []
     /// Regular nodes and dups whose page was freed and that are still in the tree.
@@ -105,6 +109,7 @@ final class KSMState {
 
     deinit {
         items.deallocate()
+        blocks.deallocate()
         nodes.deallocate()
     }
 

@@ -1,8 +1,10 @@
 /// Reverse-mapping item: ksmd's record of one scanned page of one process.
 ///
 /// The kernel's counterpart is `struct ksm_rmap_item` (64 bytes on 64-bit kernels, the figure the
-/// profit counters use). Items live in one array, named by index; links are indices, -1 for none.
-/// 32 bytes.
+/// profit counters use). 20 bytes. Items live in blocks of 64 (``RmapBlock``): the block of an
+/// item says its mm and the first of its 64 pages, and its slot in the block the page, so an item
+/// holds neither, and the blocks of an mm, in address order, are its `rmap_list`. Items are named
+/// by index (block × 64 + slot); links are indices, -1 for none.
 ///
 /// An item is in one tree at a time, so, as in the kernel's union of `node` (unstable tree) and
 /// `head`/`hlist` (stable tree), the fields of the two trees share storage: 8 bytes hold ``hash``
@@ -20,14 +22,11 @@ struct RmapItem {
         case stable
     }
 
-    /// ``hash`` (not `.stable`), or ``node`` in the low and ``hNext`` in the high 32 bits (`.stable`).
-    private var payload: UInt64 = 0
-    /// The address space (its `MM.id`).
-    private var mm32: Int32
-    /// The page number it tracks.
-    private var address32: Int32
-    /// Next item of the mm's address-ordered `rmap_list`.
-    var next: Int32 = -1
+    /// ``hash``'s low 32 bits, or ``node`` while `.stable` (two halves, so that the item is aligned
+    /// to 4 bytes and takes 20, not 24).
+    private var payloadLow: UInt32 = 0
+    /// ``hash``'s high 32 bits, or ``hNext`` while `.stable`.
+    private var payloadHigh: UInt32 = 0
     /// The checksum at the previous visit (0 for a new item).
     var oldChecksum: UInt32 = 0
     /// ``hPrev`` when `.stable`, ``keyNext`` when `.unstable`.
@@ -40,7 +39,7 @@ struct RmapItem {
     var smartScanSkipsNextVisit: Bool { age >= 3 && remainingSkips > 0 }
     /// Low 8 bits of the pass that inserted it into the unstable tree.
     var seqnr: UInt8 = 0
-    /// ``state`` in bits 0-1, ``hashIsChecksummed`` in bit 2, ``free`` in bit 3.
+    /// ``state`` in bits 0-1, ``hashIsChecksummed`` in bit 2.
     private var bits: UInt8 = 0
 
     /// XXH3-64 of the page's contents when ksmd last hashed them (meaningless while `.stable`).
@@ -48,18 +47,21 @@ struct RmapItem {
     /// is set, these are also the contents whose checksum is ``oldChecksum``, so a page hashing to
     /// the same value again has an unchanged checksum without computing it (see `cmpAndMergePage`).
     var hash: UInt64 {
-        @inline(__always) get { payload }
-        @inline(__always) set { payload = newValue }
+        @inline(__always) get { UInt64(payloadHigh) << 32 | UInt64(payloadLow) }
+        @inline(__always) set {
+            payloadLow = UInt32(truncatingIfNeeded: newValue)
+            payloadHigh = UInt32(truncatingIfNeeded: newValue >> 32)
+        }
     }
     /// The stable node listing it (only while `.stable`).
     var node: Int32 {
-        @inline(__always) get { Int32(truncatingIfNeeded: payload) }
-        @inline(__always) set { payload = payload & ~0xFFFF_FFFF | UInt64(UInt32(bitPattern: newValue)) }
+        @inline(__always) get { Int32(bitPattern: payloadLow) }
+        @inline(__always) set { payloadLow = UInt32(bitPattern: newValue) }
     }
     /// Next in the stable node's list (`hlist`, only while `.stable`).
     var hNext: Int32 {
-        @inline(__always) get { Int32(truncatingIfNeeded: payload >> 32) }
-        @inline(__always) set { payload = payload & 0xFFFF_FFFF | UInt64(UInt32(bitPattern: newValue)) << 32 }
+        @inline(__always) get { Int32(bitPattern: payloadHigh) }
+        @inline(__always) set { payloadHigh = UInt32(bitPattern: newValue) }
     }
     /// The previous item in the stable node's list (only while `.stable`).
     var hPrev: Int32 {
@@ -80,19 +82,79 @@ struct RmapItem {
         get { bits & 4 != 0 }
         set { bits = newValue ? bits | 4 : bits & ~4 }
     }
-    /// Whether the slot is free.
-    var free: Bool {
-        get { bits & 8 != 0 }
-        set { bits = newValue ? bits | 8 : bits & ~8 }
+
+    init() {}
+}
+
+/// 64 rmap items of one mm: those of the pages ``base`` ..< ``base`` + 64 that have one.
+///
+/// The kernel keeps an mm's items on a list in address order (`rmap_list`), each item with its mm
+/// and address: 20 of its 64 bytes. Here an mm's items are grouped by the 64-page run their page is
+/// in, and the runs are listed in address order: item `64 × b + s` is the item of page
+/// `blocks[b].base + s` of mm `blocks[b].mm`, if bit `s` of `blocks[b].used` is set. Walking the
+/// blocks and their set bits in order is walking the kernel's list. A block is on its mm's list
+/// while it holds an item; one left empty goes back on the free list.
+///
+/// 24 bytes for 64 pages (under half a byte a page) where the pages are dense, as they are in the
+/// heaps and guest memories KSM is for. A page alone in its run of 64 costs the block's 64 items
+/// (1,280 bytes), as a page alone in its run of 512 costs the page table's leaf of 2 KiB.
+struct RmapBlock {
+    static let shift = 6
+    static let slots = 1 << shift
+
+    /// The mm (its `MM.id`).
+    var mm: Int32
+    /// The first page of the run (a multiple of 64).
+    var base: Int32
+    /// The next block of the mm's list (higher addresses), or of the free list; -1 for none.
+    var next: Int32 = -1
+    /// Bit `s`: the item of page `base + s` exists.
+    var used: UInt64 = 0
+
+    /// The bits of the slots above `slot` (0 ..< 64).
+    @inline(__always) static func above(_ slot: Int) -> UInt64 { ~((2 &<< UInt64(slot)) &- 1) }
+    /// The bits of the slots below `slot` (0 ..< 64).
+    @inline(__always) static func below(_ slot: Int) -> UInt64 { (1 &<< UInt64(slot)) &- 1 }
+}
+
+extension KSMState {
+    /// The mm (`MM.id`) and page of item `item`.
+    @inline(__always) func place(ofItem item: Int32) -> (mm: Int, address: Int) {
+        let block = blocks[Int(item >> RmapBlock.shift)]
+        return (Int(block.mm), Int(block.base) + Int(item) & (RmapBlock.slots - 1))
     }
 
-    init(mm: Int, address: Int) {
-        mm32 = Int32(truncatingIfNeeded: mm)
-        address32 = Int32(truncatingIfNeeded: address)
+    /// The mm (`MM.id`) of item `item`.
+    @inline(__always) func mm(ofItem item: Int32) -> Int {
+        Int(blocks[Int(item >> RmapBlock.shift)].mm)
     }
 
-    var mm: Int { Int(mm32) }
-    var address: Int { Int(address32) }
+    /// The page of item `item`.
+    @inline(__always) func address(ofItem item: Int32) -> Int {
+        Int(blocks[Int(item >> RmapBlock.shift)].base) + Int(item) & (RmapBlock.slots - 1)
+    }
+
+    /// Whether `item` names no item (beyond the array, or a slot without one).
+    func isFree(item: Int32) -> Bool {
+        item < 0 || Int(item) >= items.count
+            || blocks[Int(item >> RmapBlock.shift)].used & (1 &<< UInt64(Int(item) & (RmapBlock.slots - 1))) == 0
+    }
+
+    /// The first item of block `block` (which holds one), or -1 for block -1.
+    @inline(__always) func firstItem(ofBlock block: Int32) -> Int32 {
+        block < 0 ? -1 : block << RmapBlock.shift | Int32(blocks[Int(block)].used.trailingZeroBitCount)
+    }
+
+    /// The first item of `mm`'s `rmap_list`, -1 if it has none.
+    func firstItem(of mm: MM) -> Int32 { firstItem(ofBlock: mm.rmapHead) }
+
+    /// The item after `item` on its mm's `rmap_list`, -1 after the last.
+    @inline(__always) func item(after item: Int32) -> Int32 {
+        let b = Int(item >> RmapBlock.shift)
+        let rest = blocks[b].used & RmapBlock.above(Int(item) & (RmapBlock.slots - 1))
+        if rest != 0 { return Int32(b << RmapBlock.shift | rest.trailingZeroBitCount) }
+        return firstItem(ofBlock: blocks[b].next)
+    }
 }
 
 /// Bytes of the kernel's `struct ksm_rmap_item` on 64-bit: the unit of `general_profit`.

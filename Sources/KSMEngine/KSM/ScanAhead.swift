@@ -284,7 +284,7 @@ extension SimulatedKernel {
         defer { chunk.end = address }
         let smartScan = ksm.knobs.smartScan
         // The rmap item at or after `address`, from the scan's current link on.
-        var item = ksm.rmapLink < 0 ? mm.rmapHead : ksm.items[Int(ksm.rmapLink)].next
+        var item = ksm.rmapLink < 0 ? ksm.firstItem(of: mm) : ksm.item(after: ksm.rmapLink)
         var i = mm.firstIndex(endingAfter: address)
         while i < mm.vmas.count && chunk.count < limit {
             let vma = mm.vmas[i]
@@ -299,8 +299,8 @@ extension SimulatedKernel {
                 address = page + 1
                 if h == Self.ksmZeroPTE || store.ksmNode[Int(h)] != PageStore.notKSM { continue }
                 if smartScan {
-                    while item >= 0 && ksm.items[Int(item)].address < page { item = ksm.items[Int(item)].next }
-                    if item >= 0 && ksm.items[Int(item)].address == page && ksm.items[Int(item)].smartScanSkipsNextVisit {
+                    while item >= 0 && ksm.address(ofItem: item) < page { item = ksm.item(after: item) }
+                    if item >= 0 && ksm.address(ofItem: item) == page && ksm.items[Int(item)].smartScanSkipsNextVisit {
                         continue
                     }
                 }

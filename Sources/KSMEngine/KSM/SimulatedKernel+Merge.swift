@@ -22,9 +22,9 @@ extension SimulatedKernel {
 
     /// The anonymous page an unstable-tree item tracks, if still mergeable (`get_mergeable_page()`).
     func getMergeablePage(_ item: Int32) -> PageHandle? {
-        let it = ksm.items[Int(item)]
-        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return nil }
-        let h = mm.pageTable[it.address]
+        let address = ksm.address(ofItem: item)
+        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return nil }
+        let h = mm.pageTable[address]
         return h == 0 || h == Self.ksmZeroPTE ? nil : h
     }
 
@@ -72,9 +72,9 @@ extension SimulatedKernel {
     func tryToMergeWithKSMPage<C: PageContent>(
         _ item: Int32, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false, _ content: C.Type
     ) -> Bool {
-        let it = ksm.items[Int(item)]
-        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil,
-            tryToMergeOnePage(mm, it.address, page, kpage, compared: compared, C.self)
+        let address = ksm.address(ofItem: item)
+        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil,
+            tryToMergeOnePage(mm, address, page, kpage, compared: compared, C.self)
         else { return false }
         removeRmapItemFromTree(item)
         return true
@@ -102,17 +102,17 @@ extension SimulatedKernel {
     /// page's is replaced by the zero page. Returns `false` when the visit is over (merged), `true`
     /// to go on to the trees.
     func tryToMergeWithZeroPage<C: PageContent>(_ item: Int32, _ page: PageHandle, _ content: C.Type) -> Bool {
-        let it = ksm.items[Int(item)]
-        guard ksm.knobs.useZeroPages, it.oldChecksum == ksm.zeroChecksum else { return true }
-        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return false }
-        return !tryToMergeOnePage(mm, it.address, page, Self.ksmZeroPTE, C.self)
+        guard ksm.knobs.useZeroPages, ksm.items[Int(item)].oldChecksum == ksm.zeroChecksum else { return true }
+        let address = ksm.address(ofItem: item)
+        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return false }
+        return !tryToMergeOnePage(mm, address, page, Self.ksmZeroPTE, C.self)
     }
 
     /// Undoes a half-made merge (`break_cow()`).
     func breakCow(_ item: Int32) {
-        let it = ksm.items[Int(item)]
-        guard let mm = ksmMM(it.mm), findMergeableVMA(mm, it.address) != nil else { return }
-        breakKSM(mm, it.address)
+        let address = ksm.address(ofItem: item)
+        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return }
+        breakKSM(mm, address)
     }
 
     /// Replaces a KSM page or KSM zero page at `address` by a private copy (`break_ksm()`, an

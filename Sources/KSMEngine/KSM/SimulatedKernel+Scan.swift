@@ -125,41 +125,76 @@ extension SimulatedKernel {
     }
 
     /// The item for `address`, freeing the items for addresses passed over and creating a new one
-    /// if none exists (`get_next_rmap_item()`).
-    func getNextRmapItem(_ mm: MM, address: Int) -> Int32 {
-        while true {
-            let cur = rmapLinkTarget(mm)
-            if cur < 0 { break }
-            let a = ksm.items[Int(cur)].address
-            if a == address { return cur }
-            if a > address { break }
-            setRmapLink(mm, ksm.items[Int(cur)].next)
-            removeRmapItemFromTree(cur)
-            freeRmapItem(cur)
+    /// if none exists (`get_next_rmap_item()`). The walk's link (`ksm.rmapLink`) is the last item
+    /// kept; the items after it are the rest of its block and the blocks after that (`RmapBlock`).
+    @inline(__always) func getNextRmapItem(_ mm: MM, address: Int) -> Int32 {
+        let link = ksm.rmapLink
+        if link >= 0 {
+            // Most often the page is in the link's block: free what is between them, if anything.
+            let b = link >> RmapBlock.shift
+            if Int(ksm.blocks[Int(b)].base) == address & ~(RmapBlock.slots - 1) {
+                let slot = address & (RmapBlock.slots - 1)
+                let between = RmapBlock.above(Int(link) & (RmapBlock.slots - 1)) & RmapBlock.below(slot)
+                removeRmapItems(inBlock: b, between)
+                return rmapItem(inBlock: b, slot: slot, mm)
+            }
         }
-        let item = allocRmapItem(mm, address: address)
-        ksm.items[Int(item)].next = rmapLinkTarget(mm)
-        setRmapLink(mm, item)
-        return item
+        return getNextRmapItemInNextBlocks(mm, address: address)
     }
 
-    @inline(__always) private func rmapLinkTarget(_ mm: MM) -> Int32 {
-        ksm.rmapLink < 0 ? mm.rmapHead : ksm.items[Int(ksm.rmapLink)].next
+    /// ``getNextRmapItem(_:address:)`` for a page after the link's block.
+    @inline(never) private func getNextRmapItemInNextBlocks(_ mm: MM, address: Int) -> Int32 {
+        let base = address & ~(RmapBlock.slots - 1)
+        let slot = address & (RmapBlock.slots - 1)
+        // The block whose `next` links on (-1: the mm's head), and the block after it.
+        var prev: Int32 = -1
+        var block = mm.rmapHead
+        let link = ksm.rmapLink
+        if link >= 0 {
+            prev = link >> RmapBlock.shift
+            removeRmapItems(inBlock: prev, RmapBlock.above(Int(link) & (RmapBlock.slots - 1)))
+            block = ksm.blocks[Int(prev)].next
+        }
+        while block >= 0 && Int(ksm.blocks[Int(block)].base) < base {
+            let next = ksm.blocks[Int(block)].next
+            removeRmapItems(inBlock: block, ~0)
+            freeRmapBlock(block)
+            block = next
+        }
+        if block >= 0 && Int(ksm.blocks[Int(block)].base) == base {
+            linkRmapBlock(mm, after: prev, block)
+            removeRmapItems(inBlock: block, RmapBlock.below(slot))
+            return rmapItem(inBlock: block, slot: slot, mm)
+        }
+        let new = allocRmapBlock(mm, base: base)
+        ksm.blocks[Int(new)].next = block
+        linkRmapBlock(mm, after: prev, new)
+        return rmapItem(inBlock: new, slot: slot, mm)
     }
 
-    @inline(__always) private func setRmapLink(_ mm: MM, _ value: Int32) {
-        if ksm.rmapLink < 0 { mm.rmapHead = value } else { ksm.items[Int(ksm.rmapLink)].next = value }
+    /// Makes `block` follow `prev` on `mm`'s list (-1: its head).
+    @inline(__always) private func linkRmapBlock(_ mm: MM, after prev: Int32, _ block: Int32) {
+        if prev < 0 { mm.rmapHead = block } else { ksm.blocks[Int(prev)].next = block }
     }
 
-    /// Frees every item after the cursor's link (`remove_trailing_rmap_items()`).
+    /// Frees every item after the walk's link (`remove_trailing_rmap_items()`).
     func removeTrailingRmapItems(_ mm: MM) {
-        while true {
-            let cur = rmapLinkTarget(mm)
-            if cur < 0 { return }
-            setRmapLink(mm, ksm.items[Int(cur)].next)
-            removeRmapItemFromTree(cur)
-            freeRmapItem(cur)
+        var prev: Int32 = -1
+        var block = mm.rmapHead
+        let link = ksm.rmapLink
+        if link >= 0 {
+            let b = link >> RmapBlock.shift
+            removeRmapItems(inBlock: b, RmapBlock.above(Int(link) & (RmapBlock.slots - 1)))
+            prev = b
+            block = ksm.blocks[Int(b)].next
         }
+        while block >= 0 {
+            let next = ksm.blocks[Int(block)].next
+            removeRmapItems(inBlock: block, ~0)
+            freeRmapBlock(block)
+            block = next
+        }
+        linkRmapBlock(mm, after: prev, -1)
     }
 
     /// smart_scan (`should_skip_rmap_item()`): a page that is not a KSM page is scanned on its
@@ -204,7 +239,8 @@ extension SimulatedKernel {
             // they are the same bytes and so is their checksum.
             let i = Int(item)
             let contents = C.contents(store, page)
-            let hash = C.scanHash(self, page, contents, mmID: ksm.items[i].mm, address: ksm.items[i].address)
+            let (mmID, address) = ksm.place(ofItem: item)
+            let hash = C.scanHash(self, page, contents, mmID: mmID, address: address)
             if !(ksm.items[i].hashIsChecksummed && ksm.items[i].hash == hash) {
                 let checksum = C.checksum(contents)
                 ksm.items[i].hash = hash

@@ -8,24 +8,57 @@
 extension SimulatedKernel {
     // MARK: Allocation
 
-    func allocRmapItem(_ mm: MM, address: Int) -> Int32 {
+    /// The item of slot `slot` of `block` (an mm's block): the one there, or a new one
+    /// (`alloc_rmap_item()`).
+    @inline(__always) func rmapItem(inBlock block: Int32, slot: Int, _ mm: MM) -> Int32 {
+        let item = block << RmapBlock.shift | Int32(slot)
+        let bit: UInt64 = 1 &<< UInt64(slot)
+        if ksm.blocks[Int(block)].used & bit != 0 { return item }
+        ksm.blocks[Int(block)].used |= bit
         ksm.rmapItems += 1
         ksm.paths.newRmapItem &+= 1
         mm.ksmRmapItems += 1
-        let item = RmapItem(mm: mm.id, address: address)
-        if let i = ksm.freeItems.popLast() {
-            ksm.items[Int(i)] = item
-            return i
-        }
-        ksm.items.append(item)
-        return Int32(ksm.items.count - 1)
+        ksm.items[Int(item)] = RmapItem()
+        return item
     }
 
-    func freeRmapItem(_ item: Int32) {
-        ksm.rmapItems -= 1
-        if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmRmapItems -= 1 }
-        ksm.items[Int(item)].free = true
-        ksm.freeItems.append(item)
+    /// Removes from their trees and frees the items of `block` in `mask`, in address order
+    /// (`remove_rmap_item_from_tree()` and `free_rmap_item()`).
+    @inline(__always) func removeRmapItems(inBlock block: Int32, _ mask: UInt64) {
+        if ksm.blocks[Int(block)].used & mask != 0 { removeRmapItemsSlow(inBlock: block, mask) }
+    }
+
+    @inline(never) private func removeRmapItemsSlow(inBlock block: Int32, _ mask: UInt64) {
+        var bits = ksm.blocks[Int(block)].used & mask
+        while bits != 0 {
+            let item = block << RmapBlock.shift | Int32(bits.trailingZeroBitCount)
+            bits &= bits - 1
+            removeRmapItemFromTree(item)
+            ksm.rmapItems -= 1
+            if let mm = ksmMM(ksm.mm(ofItem: item)) { mm.ksmRmapItems -= 1 }
+            ksm.blocks[Int(block)].used &= ~(1 &<< UInt64(Int(item) & (RmapBlock.slots - 1)))
+        }
+    }
+
+    /// A block for `mm`'s pages from `base` on, empty and on no list.
+    func allocRmapBlock(_ mm: MM, base: Int) -> Int32 {
+        let block = RmapBlock(mm: Int32(truncatingIfNeeded: mm.id), base: Int32(truncatingIfNeeded: base))
+        if ksm.freeBlock >= 0 {
+            let b = ksm.freeBlock
+            ksm.freeBlock = ksm.blocks[Int(b)].next
+            ksm.blocks[Int(b)] = block
+            return b
+        }
+        ksm.blocks.append(block)
+        for _ in 0..<RmapBlock.slots { ksm.items.append(RmapItem()) }
+        return Int32(ksm.blocks.count - 1)
+    }
+
+    /// Puts an empty block on the free list.
+    func freeRmapBlock(_ block: Int32) {
+        precondition(ksm.blocks[Int(block)].used == 0, "freeing a block with items")
+        ksm.blocks[Int(block)].next = ksm.freeBlock
+        ksm.freeBlock = block
     }
 
     func allocStableNode(_ kind: StableNode.Kind) -> Int32 {
@@ -86,7 +119,7 @@ extension SimulatedKernel {
         while item >= 0 {
             let next = ksm.items[Int(item)].hNext
             if next >= 0 { ksm.pagesSharing -= 1 } else { ksm.pagesShared -= 1 }
-            if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages -= 1 }
+            if let mm = ksmMM(ksm.mm(ofItem: item)) { mm.ksmMergingPages -= 1 }
             ksm.items[Int(item)].state = .none
             ksm.items[Int(item)].node = -1
             item = next
@@ -456,7 +489,7 @@ extension SimulatedKernel {
         // tree takes the checksum afresh.
         ksm.items[Int(item)].hashIsChecksummed = false
         if first >= 0 { ksm.pagesSharing += 1 } else { ksm.pagesShared += 1 }
-        if let mm = ksmMM(ksm.items[Int(item)].mm) { mm.ksmMergingPages += 1 }
+        if let mm = ksmMM(ksm.mm(ofItem: item)) { mm.ksmMergingPages += 1 }
     }
 
     /// Takes `item` out of whichever tree holds it (`remove_rmap_item_from_tree()`).
@@ -473,7 +506,7 @@ extension SimulatedKernel {
             if prev >= 0 { ksm.items[Int(prev)].hNext = next } else { ksm.nodes[Int(node)].head = next }
             if next >= 0 { ksm.items[Int(next)].hPrev = prev }
             if ksm.nodes[Int(node)].head >= 0 { ksm.pagesSharing -= 1 } else { ksm.pagesShared -= 1 }
-            if let mm = ksmMM(ksm.items[i].mm) { mm.ksmMergingPages -= 1 }
+            if let mm = ksmMM(ksm.mm(ofItem: item)) { mm.ksmMergingPages -= 1 }
             ksm.nodes[Int(node)].hlistLen -= 1
             ksm.items[i].node = -1
             ksm.items[i].state = .none
@@ -527,7 +560,7 @@ extension SimulatedKernel {
         ksm.pagesUnshared += 1
         unstableTreeSize += 1
         // A page a huge-page split has just unmapped (ksmd's reference keeps it): a stale node.
-        if !releaseAfterVisit.isEmpty, let mm = ksmMM(ksm.items[i].mm), mm.pageTable[ksm.items[i].address] != page {
+        if !releaseAfterVisit.isEmpty, let mm = ksmMM(ksm.mm(ofItem: item)), mm.pageTable[ksm.address(ofItem: item)] != page {
             staleUnstableItems.insert(item)
         }
         return nil

@@ -124,49 +124,64 @@ extension SimulatedKernel {
 
     // MARK: Rmap items
 
-    /// Walks every mm's address-ordered rmap list; checks that the lists hold every live item once,
+    /// Walks every mm's address-ordered rmap list (its blocks, `RmapBlock`) and the free blocks;
+    /// checks that every block is on one of those lists once, that the lists hold every live item,
     /// and the item counters.
     private func checkRmapLists(_ mms: [MM], _ out: inout [String]) {
         var stablePerMM: [Int: Int] = [:]
-        var listed = [Bool](repeating: false, count: ksm.items.count)
         var liveItems = 0
         var unstable = 0
-        for (i, item) in ksm.items.enumerated() where !item.free {
+        for i in ksm.items.indices where !ksm.isFree(item: Int32(i)) {
+            let item = ksm.items[i]
             liveItems += 1
             if item.state == .unstable { unstable += 1 }
             if item.state == .stable {
-                stablePerMM[item.mm, default: 0] += 1
+                stablePerMM[ksm.mm(ofItem: Int32(i)), default: 0] += 1
                 let n = Int(item.node)
                 if n < 0 || n >= ksm.nodes.count || (ksm.nodes[n].kind != .regular && ksm.nodes[n].kind != .dup) {
                     out.append("rmap item \(i) is stable on node \(item.node), which is no regular node or dup")
                 }
             }
         }
+        if ksm.items.count != ksm.blocks.count * RmapBlock.slots {
+            out.append("\(ksm.items.count) rmap items in \(ksm.blocks.count) blocks of \(RmapBlock.slots)")
+        }
+        var listed = [Bool](repeating: false, count: ksm.blocks.count)
+        /// Marks `block` listed; `false` (and a finding) if it is out of range or listed already.
+        func list(_ block: Int32, _ list: String) -> Bool {
+            guard block < ksm.blocks.count, !listed[Int(block)] else {
+                out.append("\(list) reaches block \(block), which is missing or listed twice")
+                return false
+            }
+            listed[Int(block)] = true
+            return true
+        }
         for mm in mms {
-            var item = mm.rmapHead
+            var block = mm.rmapHead
             var count = 0
-            var lastAddress = Int.min
-            while item >= 0 {
-                let i = Int(item)
-                guard i < ksm.items.count, !ksm.items[i].free, !listed[i] else {
-                    out.append("mm \(mm.id): rmap list reaches item \(item), which is free, missing or listed twice")
-                    break
+            var lastBase = Int.min
+            while block >= 0, list(block, "mm \(mm.id)'s rmap list") {
+                let b = ksm.blocks[Int(block)]
+                if Int(b.mm) != mm.id { out.append("mm \(mm.id): rmap list holds block \(block) of mm \(b.mm)") }
+                if Int(b.base) <= lastBase || Int(b.base) % RmapBlock.slots != 0 {
+                    out.append("mm \(mm.id): rmap list not in address order, or a block not aligned, at block \(block)")
                 }
-                listed[i] = true
-                let it = ksm.items[i]
-                if it.mm != mm.id { out.append("mm \(mm.id): rmap list holds item \(item) of mm \(it.mm)") }
-                if it.address <= lastAddress { out.append("mm \(mm.id): rmap list not in address order at item \(item)") }
-                lastAddress = it.address
-                count += 1
-                item = it.next
+                if b.used == 0 { out.append("mm \(mm.id): rmap list holds block \(block), which has no item") }
+                lastBase = Int(b.base)
+                count += b.used.nonzeroBitCount
+                block = b.next
             }
             if count != mm.ksmRmapItems {
                 out.append("mm \(mm.id): ksm_rmap_items \(mm.ksmRmapItems), but its rmap list holds \(count)")
             }
         }
-        for (i, item) in ksm.items.enumerated() where !item.free && !listed[i] {
-            out.append("rmap item \(i) (mm \(item.mm), page \(item.address)) is on no mm's rmap list")
-            break
+        var block = ksm.freeBlock
+        while block >= 0, list(block, "the free list of rmap blocks") {
+            if ksm.blocks[Int(block)].used != 0 { out.append("free rmap block \(block) holds items") }
+            block = ksm.blocks[Int(block)].next
+        }
+        if let b = listed.firstIndex(of: false) {
+            out.append("rmap block \(b) (mm \(ksm.blocks[b].mm), pages from \(ksm.blocks[b].base)) is on no list")
         }
         if ksm.rmapItems != liveItems {
             out.append("the rmap item counter is \(ksm.rmapItems), but \(liveItems) items are alive")
@@ -203,7 +218,7 @@ extension SimulatedKernel {
             var item = first
             while item >= 0 && indexed <= ksm.items.count {
                 let it = ksm.items[Int(item)]
-                if it.free || it.state != .unstable || it.seqnr != pass || indexKey(item) != key {
+                if ksm.isFree(item: item) || it.state != .unstable || it.seqnr != pass || indexKey(item) != key {
                     out.append(
                         "the unstable tree holds item \(item), which is not an unstable item of this pass under key \(key)")
                     break
@@ -260,7 +275,7 @@ extension SimulatedKernel {
             var count = 0
             while item >= 0 && count <= ksm.items.count {
                 let it = ksm.items[Int(item)]
-                if it.free || it.state != .stable || it.node != Int32(n) || it.hPrev != prev {
+                if ksm.isFree(item: item) || it.state != .stable || it.node != Int32(n) || it.hPrev != prev {
                     out.append("stable node \(n) lists item \(item), which is not a stable item of it")
                     break
                 }
@@ -285,13 +300,14 @@ extension SimulatedKernel {
             var steps = 0
             while item >= 0 && steps < count {
                 let it = ksm.items[Int(item)]
-                if let mm = ksmMM(it.mm) ?? processes.values.first(where: { $0.id == it.mm }) {
-                    let h = mm.pageTable[it.address]
+                let (mmID, address) = (ksm.mm(ofItem: item), ksm.address(ofItem: item))
+                if let mm = ksmMM(mmID) ?? processes.values.first(where: { $0.id == mmID }) {
+                    let h = mm.pageTable[address]
                     if h != 0 && h != Self.ksmZeroPTE && Int(h) < store.mapCount.count && store.ksmNode[Int(h)] == Int32(n)
                         && h != node.page
                     {
                         out.append(
-                            "item \(item) (mm \(it.mm), page \(it.address)) maps page \(h) of stable node \(n), whose page is \(node.page)"
+                            "item \(item) (mm \(mmID), page \(address)) maps page \(h) of stable node \(n), whose page is \(node.page)"
                         )
                     }
                 }
