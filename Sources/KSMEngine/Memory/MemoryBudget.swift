@@ -15,7 +15,7 @@
 public enum MemoryBudget {
     /// Memory one simulated page may take beside its contents: its frame's reference count and KSM
     /// state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's bookkeeping
-    /// (rmap item, stable-tree share, indexes: at most 66.5 bytes a page as `bench` measures it at a
+    /// (rmap item, stable-tree share, indexes: at most 54.8 bytes a page as `bench` measures it at a
     /// duplicate ratio of 0.5, 97.3 before the items and nodes shrank), rounded up to leave room for
     /// arrays growing by doubling. Measured all in with `/usr/bin/time`: about 144 bytes beside the
     /// contents at 1 Mi pages of bytes, with the larger items and nodes.
@@ -25,7 +25,8 @@ public enum MemoryBudget {
     /// ``overheadBytesPerPage``; with content ids, 128 bytes: measured all in (docs/scale.md,
     /// `bench` under GNU time), at most 92 bytes a page at a duplicate ratio of 0.5 (the costlier
     /// one: a stable node for every two pages) from 16 Mi to 128 Mi pages, at powers of two and
-    /// between them, with about 40 MB more for the program itself.
+    /// between them, with about 40 MB more for the program itself; about 78 since rmap items take
+    /// 20 bytes instead of 32.
     public static func bytesPerPage(_ content: PageContentMode = .bytes) -> Int {
         content == .ids ? 128 : PageStore.pageSize + overheadBytesPerPage
     }
