@@ -134,16 +134,20 @@ final class ContentIndex {
     }
 
     /// Fills the empty slot `at` (found by a failed search) with `item`, growing first when the
-    /// index would be more than four fifths full.
-    func insert(at slot: Int, key: UInt64, item: Int32) {
-        if (count + 1) * 5 > capacity * 4 {
-            resize(to: capacity * 2, keepingKeys: true)
-            var i = home(key)
-            while slots[i].item >= 0 { i = following(i) }
-            slots[i] = Slot(tag: Self.tag(key), item: item)
-        } else {
-            slots[slot] = Slot(tag: Self.tag(key), item: item)
-        }
+    /// index would be more than four fifths full. Inlined, with the growth out of line, so that the
+    /// scan loop's insertions call nothing (a call would retain the index).
+    @inline(__always) func insert(at slot: Int, key: UInt64, item: Int32) {
+        guard (count + 1) * 5 <= capacity * 4 else { return insertGrowing(key: key, item: item) }
+        slots[slot] = Slot(tag: Self.tag(key), item: item)
+        count += 1
+        if count > peak { peak = count }
+    }
+
+    @inline(never) private func insertGrowing(key: UInt64, item: Int32) {
+        resize(to: capacity * 2, keepingKeys: true)
+        var i = home(key)
+        while slots[i].item >= 0 { i = following(i) }
+        slots[i] = Slot(tag: Self.tag(key), item: item)
         count += 1
         if count > peak { peak = count }
     }

@@ -63,37 +63,11 @@ extension SimulatedKernel {
             startSlot()
         }
         while true {
-            let mm = ksm.slots[ksm.cursor!]
-            if !mm.exiting {
-                var i = mm.firstIndex(endingAfter: ksm.scanAddress, hint: ksm.vmaHint)
-                while i < mm.vmas.count {
-                    // The fields, not the VMA: copying it would retain its backing.
-                    let (flags, start, end, hasAnonVMA) = (
-                        mm.vmas[i].flags, mm.vmas[i].start, mm.vmas[i].end, mm.vmas[i].hasAnonVMA
-                    )
-                    ksm.vmaHint = i
-                    i += 1
-                    guard flags.contains(.mergeable) else { continue }
-                    ksm.sawMergeable = true
-                    if ksm.scanAddress < start { ksm.scanAddress = start }
-                    if !hasAnonVMA { ksm.scanAddress = end }
-                    while ksm.scanAddress < end {
-                        guard let (page, h) = mm.pageTable.nextPresent(from: ksm.scanAddress, below: end) else {
-                            ksm.scanAddress = end
-                            break
-                        }
-                        ksm.scanAddress = page + 1
-                        if h == Self.ksmZeroPTE { continue }  // not an anonymous page
-                        let item = getNextRmapItem(mm, address: page)
-                        ksm.rmapLink = item
-                        if shouldSkipRmapItem(h, item) { continue }
-                        return (item, h)
-                    }
-                }
-            } else {
-                ksm.sawMergeable = false
-                ksm.rmapLink = -1
-            }
+            // The mm at the cursor, borrowed from the slot list that keeps it alive while ksmd
+            // walks it (nothing in the walk changes the list): no reference counting per visit.
+            let slot = ksm.slots.withUnsafeBufferPointer { Unmanaged.passUnretained($0[ksm.cursor!]) }
+            if let next = slot._withUnsafeGuaranteedRef({ walkSlot($0) }) { return next }
+            let mm = slot.takeUnretainedValue()
             // Nuke the items above the last one kept: no VM_MERGEABLE VMA holds them now.
             removeTrailingRmapItems(mm)
             if !ksm.sawMergeable {
@@ -115,6 +89,42 @@ extension SimulatedKernel {
             onFullScan?()
             return nil
         }
+    }
+
+    /// The next page to scan in `mm`, the mm at the cursor, from the scan address on; `nil` when
+    /// its VMAs are done (or it is exiting).
+    @inline(__always) private func walkSlot(_ mm: MM) -> (Int32, PageHandle)? {
+        guard !mm.exiting else {
+            ksm.sawMergeable = false
+            ksm.rmapLink = -1
+            return nil
+        }
+        var i = mm.firstIndex(endingAfter: ksm.scanAddress, hint: ksm.vmaHint)
+        while i < mm.vmas.count {
+            // The fields, not the VMA: copying it would retain its backing.
+            let (flags, start, end, hasAnonVMA) = (
+                mm.vmas[i].flags, mm.vmas[i].start, mm.vmas[i].end, mm.vmas[i].hasAnonVMA
+            )
+            ksm.vmaHint = i
+            i += 1
+            guard flags.contains(.mergeable) else { continue }
+            ksm.sawMergeable = true
+            if ksm.scanAddress < start { ksm.scanAddress = start }
+            if !hasAnonVMA { ksm.scanAddress = end }
+            while ksm.scanAddress < end {
+                guard let (page, h) = mm.pageTable.nextPresent(from: ksm.scanAddress, below: end) else {
+                    ksm.scanAddress = end
+                    break
+                }
+                ksm.scanAddress = page + 1
+                if h == Self.ksmZeroPTE { continue }  // not an anonymous page
+                let item = getNextRmapItem(mm, address: page)
+                ksm.rmapLink = item
+                if shouldSkipRmapItem(h, item) { continue }
+                return (item, h)
+            }
+        }
+        return nil
     }
 
     /// `next_mm:` — start walking the mm at the cursor.
@@ -199,7 +209,7 @@ extension SimulatedKernel {
 
     /// smart_scan (`should_skip_rmap_item()`): a page that is not a KSM page is scanned on its
     /// first visits, then skipped with growing back-off; a skipped page leaves its tree.
-    func shouldSkipRmapItem(_ page: PageHandle, _ item: Int32) -> Bool {
+    @inline(__always) func shouldSkipRmapItem(_ page: PageHandle, _ item: Int32) -> Bool {
         guard ksm.knobs.smartScan, !store.isKSM(page) else { return false }
         let i = Int(item)
         let age = ksm.items[i].age
