@@ -235,7 +235,15 @@ extension SimulatedKernel {
     /// The content hash of `page`, the one at `address` of the mm with id `mmID`: computed ahead if
     /// it was, else here. Also prefetches the unstable-index slot of a page a few ahead.
     @inline(__always) func scanHash(_ page: PageHandle, _ bytes: UnsafeRawPointer, mmID: Int, address: Int) -> UInt64 {
-        unowned(unsafe) let ahead = ksm.ahead
+        // Borrowed: `ksm` keeps it alive, and a strong reference would be retained every visit.
+        Unmanaged.passUnretained(ksm.ahead)._withUnsafeGuaranteedRef {
+            scanHash(page, bytes, mmID: mmID, address: address, ahead: $0)
+        }
+    }
+
+    @inline(__always) private func scanHash(
+        _ page: PageHandle, _ bytes: UnsafeRawPointer, mmID: Int, address: Int, ahead: ScanAhead
+    ) -> UInt64 {
         var found = ahead.lookup(self, mmID: mmID, address: address, handle: page)
         if case .stale = found, let cursor = ksm.cursor, ksm.slots[cursor].id == mmID {
             // Nothing valid ahead: walk and hash from this page on.
