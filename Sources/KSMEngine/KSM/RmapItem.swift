@@ -111,6 +111,18 @@ struct RmapBlock {
     /// Bit `s`: the item of page `base + s` exists.
     var used: UInt64 = 0
 
+    /// The block of item `item`.
+    @inline(__always) static func block(of item: Int32) -> Int32 { item >> shift }
+    /// The slot of item `item` in its block.
+    @inline(__always) static func slot(of item: Int32) -> Int { Int(item) & (slots - 1) }
+    /// The item in slot `slot` of block `block`.
+    @inline(__always) static func item(_ block: Int32, _ slot: Int) -> Int32 { block << shift | Int32(slot) }
+    /// The first page of the run of 64 that holds page `address`.
+    @inline(__always) static func base(ofPage address: Int) -> Int { address & ~(slots - 1) }
+    /// The slot of page `address` in its run of 64.
+    @inline(__always) static func slot(ofPage address: Int) -> Int { address & (slots - 1) }
+    /// The bit of slot `slot` in ``used``.
+    @inline(__always) static func bit(_ slot: Int) -> UInt64 { 1 &<< UInt64(slot) }
     /// The bits of the slots above `slot` (0 ..< 64).
     @inline(__always) static func above(_ slot: Int) -> UInt64 { ~((2 &<< UInt64(slot)) &- 1) }
     /// The bits of the slots below `slot` (0 ..< 64).
@@ -120,29 +132,25 @@ struct RmapBlock {
 extension KSMState {
     /// The mm (`MM.id`) and page of item `item`.
     @inline(__always) func place(ofItem item: Int32) -> (mm: Int, address: Int) {
-        let block = blocks[Int(item >> RmapBlock.shift)]
-        return (Int(block.mm), Int(block.base) + Int(item) & (RmapBlock.slots - 1))
+        let block = blocks[Int(RmapBlock.block(of: item))]
+        return (Int(block.mm), Int(block.base) + RmapBlock.slot(of: item))
     }
 
     /// The mm (`MM.id`) of item `item`.
-    @inline(__always) func mm(ofItem item: Int32) -> Int {
-        Int(blocks[Int(item >> RmapBlock.shift)].mm)
-    }
+    @inline(__always) func mm(ofItem item: Int32) -> Int { place(ofItem: item).mm }
 
     /// The page of item `item`.
-    @inline(__always) func address(ofItem item: Int32) -> Int {
-        Int(blocks[Int(item >> RmapBlock.shift)].base) + Int(item) & (RmapBlock.slots - 1)
-    }
+    @inline(__always) func address(ofItem item: Int32) -> Int { place(ofItem: item).address }
 
     /// Whether `item` names no item (beyond the array, or a slot without one).
     func isFree(item: Int32) -> Bool {
         item < 0 || Int(item) >= items.count
-            || blocks[Int(item >> RmapBlock.shift)].used & (1 &<< UInt64(Int(item) & (RmapBlock.slots - 1))) == 0
+            || blocks[Int(RmapBlock.block(of: item))].used & RmapBlock.bit(RmapBlock.slot(of: item)) == 0
     }
 
     /// The first item of block `block` (which holds one), or -1 for block -1.
     @inline(__always) func firstItem(ofBlock block: Int32) -> Int32 {
-        block < 0 ? -1 : block << RmapBlock.shift | Int32(blocks[Int(block)].used.trailingZeroBitCount)
+        block < 0 ? -1 : RmapBlock.item(block, blocks[Int(block)].used.trailingZeroBitCount)
     }
 
     /// The first item of `mm`'s `rmap_list`, -1 if it has none.
@@ -150,10 +158,10 @@ extension KSMState {
 
     /// The item after `item` on its mm's `rmap_list`, -1 after the last.
     @inline(__always) func item(after item: Int32) -> Int32 {
-        let b = Int(item >> RmapBlock.shift)
-        let rest = blocks[b].used & RmapBlock.above(Int(item) & (RmapBlock.slots - 1))
-        if rest != 0 { return Int32(b << RmapBlock.shift | rest.trailingZeroBitCount) }
-        return firstItem(ofBlock: blocks[b].next)
+        let b = RmapBlock.block(of: item)
+        let rest = blocks[Int(b)].used & RmapBlock.above(RmapBlock.slot(of: item))
+        if rest != 0 { return RmapBlock.item(b, rest.trailingZeroBitCount) }
+        return firstItem(ofBlock: blocks[Int(b)].next)
     }
 }
 

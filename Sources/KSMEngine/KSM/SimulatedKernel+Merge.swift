@@ -22,8 +22,8 @@ extension SimulatedKernel {
 
     /// The anonymous page an unstable-tree item tracks, if still mergeable (`get_mergeable_page()`).
     func getMergeablePage(_ item: Int32) -> PageHandle? {
-        let address = ksm.address(ofItem: item)
-        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return nil }
+        let (mmID, address) = ksm.place(ofItem: item)
+        guard let mm = ksmMM(mmID), findMergeableVMA(mm, address) != nil else { return nil }
         let h = mm.pageTable[address]
         return h == 0 || h == Self.ksmZeroPTE ? nil : h
     }
@@ -72,8 +72,8 @@ extension SimulatedKernel {
     func tryToMergeWithKSMPage<C: PageContent>(
         _ item: Int32, _ page: PageHandle, _ kpage: PageHandle?, compared: Bool = false, _ content: C.Type
     ) -> Bool {
-        let address = ksm.address(ofItem: item)
-        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil,
+        let (mmID, address) = ksm.place(ofItem: item)
+        guard let mm = ksmMM(mmID), findMergeableVMA(mm, address) != nil,
             tryToMergeOnePage(mm, address, page, kpage, compared: compared, C.self)
         else { return false }
         removeRmapItemFromTree(item)
@@ -103,15 +103,15 @@ extension SimulatedKernel {
     /// to go on to the trees.
     func tryToMergeWithZeroPage<C: PageContent>(_ item: Int32, _ page: PageHandle, _ content: C.Type) -> Bool {
         guard ksm.knobs.useZeroPages, ksm.items[Int(item)].oldChecksum == ksm.zeroChecksum else { return true }
-        let address = ksm.address(ofItem: item)
-        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return false }
+        let (mmID, address) = ksm.place(ofItem: item)
+        guard let mm = ksmMM(mmID), findMergeableVMA(mm, address) != nil else { return false }
         return !tryToMergeOnePage(mm, address, page, Self.ksmZeroPTE, C.self)
     }
 
     /// Undoes a half-made merge (`break_cow()`).
     func breakCow(_ item: Int32) {
-        let address = ksm.address(ofItem: item)
-        guard let mm = ksmMM(ksm.mm(ofItem: item)), findMergeableVMA(mm, address) != nil else { return }
+        let (mmID, address) = ksm.place(ofItem: item)
+        guard let mm = ksmMM(mmID), findMergeableVMA(mm, address) != nil else { return }
         breakKSM(mm, address)
     }
 

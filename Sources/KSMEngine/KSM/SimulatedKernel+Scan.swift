@@ -141,10 +141,10 @@ extension SimulatedKernel {
         let link = ksm.rmapLink
         if link >= 0 {
             // Most often the page is in the link's block: free what is between them, if anything.
-            let b = link >> RmapBlock.shift
-            if Int(ksm.blocks[Int(b)].base) == address & ~(RmapBlock.slots - 1) {
-                let slot = address & (RmapBlock.slots - 1)
-                let between = RmapBlock.above(Int(link) & (RmapBlock.slots - 1)) & RmapBlock.below(slot)
+            let b = RmapBlock.block(of: link)
+            if Int(ksm.blocks[Int(b)].base) == RmapBlock.base(ofPage: address) {
+                let slot = RmapBlock.slot(ofPage: address)
+                let between = RmapBlock.above(RmapBlock.slot(of: link)) & RmapBlock.below(slot)
                 removeRmapItems(inBlock: b, between)
                 return rmapItem(inBlock: b, slot: slot, mm)
             }
@@ -154,15 +154,15 @@ extension SimulatedKernel {
 
     /// ``getNextRmapItem(_:address:)`` for a page after the link's block.
     @inline(never) private func getNextRmapItemInNextBlocks(_ mm: MM, address: Int) -> Int32 {
-        let base = address & ~(RmapBlock.slots - 1)
-        let slot = address & (RmapBlock.slots - 1)
+        let base = RmapBlock.base(ofPage: address)
+        let slot = RmapBlock.slot(ofPage: address)
         // The block whose `next` links on (-1: the mm's head), and the block after it.
         var prev: Int32 = -1
         var block = mm.rmapHead
         let link = ksm.rmapLink
         if link >= 0 {
-            prev = link >> RmapBlock.shift
-            removeRmapItems(inBlock: prev, RmapBlock.above(Int(link) & (RmapBlock.slots - 1)))
+            prev = RmapBlock.block(of: link)
+            removeRmapItems(inBlock: prev, RmapBlock.above(RmapBlock.slot(of: link)))
             block = ksm.blocks[Int(prev)].next
         }
         while block >= 0 && Int(ksm.blocks[Int(block)].base) < base {
@@ -193,8 +193,8 @@ extension SimulatedKernel {
         var block = mm.rmapHead
         let link = ksm.rmapLink
         if link >= 0 {
-            let b = link >> RmapBlock.shift
-            removeRmapItems(inBlock: b, RmapBlock.above(Int(link) & (RmapBlock.slots - 1)))
+            let b = RmapBlock.block(of: link)
+            removeRmapItems(inBlock: b, RmapBlock.above(RmapBlock.slot(of: link)))
             prev = b
             block = ksm.blocks[Int(b)].next
         }

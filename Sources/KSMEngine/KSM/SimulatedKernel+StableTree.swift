@@ -11,8 +11,8 @@ extension SimulatedKernel {
     /// The item of slot `slot` of `block` (an mm's block): the one there, or a new one
     /// (`alloc_rmap_item()`).
     @inline(__always) func rmapItem(inBlock block: Int32, slot: Int, _ mm: MM) -> Int32 {
-        let item = block << RmapBlock.shift | Int32(slot)
-        let bit: UInt64 = 1 &<< UInt64(slot)
+        let item = RmapBlock.item(block, slot)
+        let bit = RmapBlock.bit(slot)
         if ksm.blocks[Int(block)].used & bit != 0 { return item }
         ksm.blocks[Int(block)].used |= bit
         ksm.rmapItems += 1
@@ -31,12 +31,13 @@ extension SimulatedKernel {
     @inline(never) private func removeRmapItemsSlow(inBlock block: Int32, _ mask: UInt64) {
         var bits = ksm.blocks[Int(block)].used & mask
         while bits != 0 {
-            let item = block << RmapBlock.shift | Int32(bits.trailingZeroBitCount)
+            let slot = bits.trailingZeroBitCount
+            let item = RmapBlock.item(block, slot)
             bits &= bits - 1
             removeRmapItemFromTree(item)
             ksm.rmapItems -= 1
             if let mm = ksmMM(ksm.mm(ofItem: item)) { mm.ksmRmapItems -= 1 }
-            ksm.blocks[Int(block)].used &= ~(1 &<< UInt64(Int(item) & (RmapBlock.slots - 1)))
+            ksm.blocks[Int(block)].used &= ~RmapBlock.bit(slot)
         }
     }
 
@@ -560,8 +561,9 @@ extension SimulatedKernel {
         ksm.pagesUnshared += 1
         unstableTreeSize += 1
         // A page a huge-page split has just unmapped (ksmd's reference keeps it): a stale node.
-        if !releaseAfterVisit.isEmpty, let mm = ksmMM(ksm.mm(ofItem: item)), mm.pageTable[ksm.address(ofItem: item)] != page {
-            staleUnstableItems.insert(item)
+        if !releaseAfterVisit.isEmpty {
+            let (mmID, address) = ksm.place(ofItem: item)
+            if let mm = ksmMM(mmID), mm.pageTable[address] != page { staleUnstableItems.insert(item) }
         }
         return nil
     }

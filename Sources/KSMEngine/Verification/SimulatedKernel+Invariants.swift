@@ -300,7 +300,7 @@ extension SimulatedKernel {
             var steps = 0
             while item >= 0 && steps < count {
                 let it = ksm.items[Int(item)]
-                let (mmID, address) = (ksm.mm(ofItem: item), ksm.address(ofItem: item))
+                let (mmID, address) = ksm.place(ofItem: item)
                 if let mm = ksmMM(mmID) ?? processes.values.first(where: { $0.id == mmID }) {
                     let h = mm.pageTable[address]
                     if h != 0 && h != Self.ksmZeroPTE && Int(h) < store.mapCount.count && store.ksmNode[Int(h)] == Int32(n)
