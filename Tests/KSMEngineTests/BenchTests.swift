@@ -87,8 +87,8 @@ struct HostKernelBenchmarkTests {
         #expect(MemoryLayout<RmapBlock>.stride == 24)
     }
 
-    @Test func stableNodesAre56Bytes() {
-        #expect(MemoryLayout<StableNode>.stride == 56)
+    @Test func stableNodesAre40Bytes() {
+        #expect(MemoryLayout<StableNode>.stride == 40)
     }
 
     @Test func contentIndexSlotsAre8Bytes() {

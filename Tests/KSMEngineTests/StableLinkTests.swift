@@ -105,7 +105,7 @@ import Testing
     }
 
     /// Pages alike in their first 1,000 bytes, so that the stable tree's order is decided past the
-    /// nodes' cached prefixes, by reading the frames. Two passes make 1,500 KSM pages whose nodes
+    /// pages' first 16 bytes, by reading the whole frames. Two passes make 1,500 KSM pages whose nodes
     /// wait to be linked; every mapping of a third of them goes (their frames freed: the first
     /// free must link the waiting nodes), new pages are mapped and written (taking the freed
     /// frames), and passes walk the tree.

@@ -315,19 +315,14 @@ extension SimulatedKernel {
         }
     }
 
-    /// A page's first 16 bytes, big-endian (``StableNode/prefix``); with ids, `(id, 0)`.
-    func pagePrefix(_ page: PageHandle) -> (UInt64, UInt64) {
-        store.content == .ids ? IDPages.prefix(store, page) : BytePages.prefix(store, page)
-    }
-
-    /// memcmp of the pages `a` (whose prefix is `prefix`) and `b` of stable node `node`
-    /// (`memcmp_pages()`): negative, zero or positive, from the node's cached prefix when that
-    /// differs. With ids, the order of the ids.
+    /// memcmp of the pages `a` (whose prefix, ``PageContent/prefix(_:_:)``, is `prefix`) and `b`
+    /// (`memcmp_pages()`): negative, zero or positive, from `b`'s first 16 bytes when they differ
+    /// from `prefix`. With ids, the order of the ids.
     @inline(__always) func comparePages<C: PageContent>(
-        _ a: PageHandle, prefix: (UInt64, UInt64), _ b: PageHandle, node: Int32, _ content: C.Type
+        _ a: PageHandle, prefix: (UInt64, UInt64), _ b: PageHandle, _ content: C.Type
     ) -> Int32 {
         if a == b { return 0 }
-        let q = ksm.nodes[Int(node)].prefix
+        let q = C.prefix(store, b)
         if prefix.0 != q.0 { return prefix.0 < q.0 ? -1 : 1 }
         if prefix.1 != q.1 { return prefix.1 < q.1 ? -1 : 1 }
         return C.compareAfterPrefix(store, a, b)

@@ -293,7 +293,7 @@ extension SimulatedKernel {
             let prefix = C.prefix(store, page)
             var cur = ksm.stableRoot
             while cur >= 0 {
-                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur, C.self)
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, C.self)
                 if c == 0 { return cur }
                 cur = c < 0 ? rbLeft(cur) : rbRight(cur)
             }
@@ -333,7 +333,7 @@ extension SimulatedKernel {
             while cur >= 0 {
                 var node = cur
                 guard let (dup, treePage) = stableNodeChain(&node, prune: prune) else { continue again }
-                let c = comparePages(page, prefix: prefix, treePage, node: dup, C.self)
+                let c = comparePages(page, prefix: prefix, treePage, C.self)
                 if c == 0 { return .match(node: node, dup: dup, page: treePage) }
                 parent = node
                 left = c < 0
@@ -409,7 +409,6 @@ extension SimulatedKernel {
     private func addStableNode<C: PageContent>(_ kpage: PageHandle, key: UInt64, _ content: C.Type) -> Int32 {
         let node = allocStableNode(.regular)
         ksm.nodes[Int(node)].page = kpage
-        ksm.nodes[Int(node)].prefix = C.prefix(store, kpage)
         stableIndexAdd(node, key: key)
         store.ksmNode[Int(kpage)] = node
         return node
@@ -442,12 +441,12 @@ extension SimulatedKernel {
             let next = ksm.nodes[Int(node)].rbLeft
             precondition(ksm.nodes[Int(node)].kind == .regular, "linkStableNodes: node \(node) is no longer regular")
             let page = ksm.nodes[Int(node)].page
-            let prefix = ksm.nodes[Int(node)].prefix
+            let prefix = C.prefix(store, page)
             var cur = ksm.stableRoot
             var parent: Int32 = -1
             var left = false
             while cur >= 0 {
-                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, node: cur, C.self)
+                let c = comparePages(page, prefix: prefix, ksm.nodes[Int(cur)].page, C.self)
                 precondition(c != 0, "linkStableNodes: nodes \(node) and \(cur) have the same bytes")
                 parent = cur
                 left = c < 0

@@ -15,22 +15,23 @@ struct StableNode {
     }
 
     // Declared in the order of their use on a walk down the tree, so that what a walk reads of a
-    // node (kind, page, prefix, links) is in its first 40 bytes. 56 bytes in all: a node is one
-    // kind at a time, so the fields only a dup has share storage with the tree links a dup never
-    // has (``chain``, ``prevDup``, ``nextDup``), and a chain's ``pruneTime`` with the content key
-    // a chain never has (chains are not in `KSMState.stableIndex`). The kernel's
+    // node (kind, page, links) is in its first 20 bytes. 40 bytes in all: a node is one kind at a
+    // time, so the fields only a dup has share storage with the tree links a dup never has
+    // (``chain``, ``prevDup``, ``nextDup``), and a chain's ``pruneTime`` with the content key a
+    // chain never has (chains are not in `KSMState.stableIndex`). The kernel's
     // `struct ksm_stable_node` does the same with unions: a dup's `hlist_dup` shares the tree
     // node's `rb_node`, a chain's `chain_prune_time` the page's `kpfn`.
+    //
+    // No copy of the page's first bytes: a walk compares the page itself, as `memcmp_pages()`
+    // does (`SimulatedKernel.comparePages`). A 16-byte copy here spared a walk that read, but
+    // walks are rare (the content index answers most searches) and it cost 8 bytes a page at
+    // `R = 0.5` (docs/performance.md, "Stable nodes without a prefix").
     var kind: Kind
     var rbRed = false
     /// Its page has been freed: the node is stale, and goes when ksmd next touches it.
     var pageFreed = false
     /// The KSM page (`kpfn`), for regular nodes and dups.
     var page: PageHandle = 0
-    /// The first 16 bytes of `page`, big-endian, so that comparing them as integers orders pages as
-    /// memcmp does: most comparisons on the way down the tree end here without reading the page.
-    /// With content ids, `(id, 0)`: the comparison always ends here.
-    var prefix: (UInt64, UInt64) = (0, 0)
     /// ``rbLeft`` or ``prevDup``, ``rbRight`` or ``nextDup``, ``rbParent`` or ``chain``.
     private var link0: Int32 = -1
     private var link1: Int32 = -1

@@ -40,7 +40,8 @@ protocol PageContent {
     static func contentHash(_ store: PageStore, _ page: PageHandle) -> UInt64
     /// ksmd's checksum of a page's contents (`calc_checksum()`).
     static func checksum(_ contents: Contents) -> UInt32
-    /// The first 16 bytes of the page, big-endian (``StableNode/prefix``).
+    /// The first 16 bytes of the page, big-endian: comparing them as integers orders pages as memcmp
+    /// does, so most comparisons of a walk down the stable tree end there (with ids, `(id, 0)`).
     static func prefix(_ store: PageStore, _ page: PageHandle) -> (UInt64, UInt64)
     /// `memcmp` of two pages whose prefixes are equal.
     static func compareAfterPrefix(_ store: PageStore, _ a: PageHandle, _ b: PageHandle) -> Int32
