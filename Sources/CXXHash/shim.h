@@ -38,6 +38,16 @@ static inline void cxxh_xxh3_64_pages(const void *const *pages, size_t count, si
 /// A hint to bring the cache line at `p` into the cache (a no-op where unsupported).
 static inline void cxxh_prefetch(const void *p) { __builtin_prefetch(p); }
 
+#ifdef __linux__
+// mremap(2) is variadic, which Swift cannot call: this is the one form the engine uses.
+extern void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+/// mremap(2) with MREMAP_MAYMOVE (1): `old_size` bytes at `p` resized to `new_size`, moved if they
+/// cannot grow in place; MAP_FAILED ((void *)-1) on failure, with `p` unchanged.
+static inline void *cxxh_mremap_maymove(void *p, size_t old_size, size_t new_size) {
+    return mremap(p, old_size, new_size, 1);
+}
+#endif
+
 /// A streaming XXH3-64 state (seed 0), heap-allocated by libxxhash.
 typedef struct XXH3_state_s cxxh_stream;
 static inline cxxh_stream *cxxh_stream_new(void) {

@@ -36,6 +36,34 @@ import Testing
         #expect(array.withUnsafeBufferPointer { $0.count } == 5000)
     }
 
+    /// Past 4 MiB the storage becomes a mapping of its own (copied once from the heap), then grows
+    /// by `mremap`: every element survives each step, and the storage is returned.
+    @Test func metadataArrayKeepsWhatWasAppendedWhenItBecomesAMapping() {
+        var array = MetadataArray<RmapItem>()
+        let n = 600_000  // 12 MB of items: the heap, one copy into a mapping, then several remaps
+        var capacities: Set<Int> = []
+        for i in 0..<n {
+            var item = RmapItem()
+            item.oldChecksum = UInt32(truncatingIfNeeded: i &* 2_654_435_761)
+            item.seqnr = UInt8(truncatingIfNeeded: i)
+            array.append(item)
+            capacities.insert(array.capacity)
+        }
+        let stride = MemoryLayout<RmapItem>.stride
+        #if os(Linux)
+            #expect(capacities.filter { MetadataArray<RmapItem>.isMapped(bytes: $0 * stride) }.count >= 3)
+        #endif
+        #expect(capacities.contains { !MetadataArray<RmapItem>.isMapped(bytes: $0 * stride) })
+        #expect(array.count == n)
+        #expect(
+            array.indices.allSatisfy {
+                array[$0].oldChecksum == UInt32(truncatingIfNeeded: $0 &* 2_654_435_761)
+                    && array[$0].seqnr == UInt8(truncatingIfNeeded: $0)
+            })
+        array.deallocate()
+        #expect(array.isEmpty && array.capacity == 0)
+    }
+
     /// Freed frames are listed through their KSM state; reuse is last freed, first allocated (as the
     /// array the list replaced), and a free frame is no KSM page.
     @Test func freedFramesAreReusedLastFirst() {
