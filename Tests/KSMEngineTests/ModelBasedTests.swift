@@ -112,6 +112,28 @@ import Testing
         #expect(k.invariantViolations().contains { $0.contains("root") && $0.contains("red") })
     }
 
+    /// Walks compare KSM pages themselves: a page written in place under its stable node is found
+    /// by its content key, in both content modes.
+    @Test(arguments: PageContentMode.allCases)
+    func aKSMPageWrittenInPlaceIsFoundByItsKey(_ content: PageContentMode) throws {
+        let k = SimulatedKernel(content: content)
+        try k.setKSMKnob("pages_to_scan", .int(1000))
+        let p = k.spawn()
+        try k.mmap(p, at: 0, pages: 4, prot: .readWrite, .privateAnonymous)
+        try k.madvise(p, at: 0, pages: 4, advice: .mergeable)
+        try k.write(p, at: 0, pages: 4) { _, page in page.initializeMemory(as: UInt8.self, repeating: 7) }
+        for _ in 0..<3 { k.ksmDoScan(1000) }
+        #expect(k.ksmCounters.pagesShared == 1 && k.invariantViolations() == [])
+        let h = try k.mm(p).pageTable[0]
+        #expect(k.store.isKSM(h))
+        if content == .ids {
+            k.store.ids[Int(h)] &+= 1
+        } else {
+            k.store.bytes(h).storeBytes(of: 8, as: UInt8.self)
+        }
+        #expect(k.invariantViolations().contains { $0.contains("its key is not its page's content hash") })
+    }
+
     @Test func aCorruptedKSMPageIsFoundByTheModel() throws {
         let s = try Scenario.parse(
             """

@@ -15,7 +15,7 @@
 public enum MemoryBudget {
     /// Memory one simulated page may take beside its contents: its frame's reference count and KSM
     /// state (8 bytes), its page-table entry (4 bytes, in 2 KiB leaves), and ksmd's bookkeeping
-    /// (rmap item, stable-tree share, indexes: at most 54.8 bytes a page as `bench` measures it at a
+    /// (rmap item, stable-tree share, indexes: at most 46.8 bytes a page as `bench` measures it at a
     /// duplicate ratio of 0.5, 97.3 before the items and nodes shrank), rounded up to leave room for
     /// arrays growing by doubling. Measured all in with `/usr/bin/time`: about 144 bytes beside the
     /// contents at 1 Mi pages of bytes, with the larger items and nodes.

@@ -431,6 +431,19 @@ extension SimulatedKernel {
                 break
             }
         }
+        // KSM pages are never written in place (a write copies them first): a live node's content
+        // key is still its page's. Walks compare the pages themselves, so this is what would catch
+        // a page changed under its node.
+        for (i, n) in ksm.nodes.enumerated()
+        where (n.kind == .regular || n.kind == .dup) && !n.pageFreed && n.page != 0
+            && store.ksmNode[Int(n.page)] == Int32(i)
+            && n.key
+                != (store.content == .ids
+                    ? IDPages.contentHash(store, n.page) : BytePages.contentHash(store, n.page)) & ksm.keyMask
+        {
+            out.append("stable node \(i): its key is not its page's content hash (a KSM page written in place?)")
+            break
+        }
         let flagged = ksm.nodes.filter { $0.kind != .free && $0.pageFreed }.count
         if flagged != ksm.staleNodes {
             out.append("\(flagged) stable nodes are flagged stale, but staleNodes is \(ksm.staleNodes)")
