@@ -25,7 +25,7 @@ struct StableNode {
     // No copy of the page's first bytes: a walk compares the page itself, as `memcmp_pages()`
     // does (`SimulatedKernel.comparePages`). A 16-byte copy here spared a walk that read, but
     // walks are rare (the content index answers most searches) and it cost 8 bytes a page at
-    // `R = 0.5` (docs/performance.md, "Stable nodes without a prefix").
+    // `R = 0.5` (docs/performance.md, "Leaner metadata", stage 5).
     var kind: Kind
     var rbRed = false
     /// Its page has been freed: the node is stale, and goes when ksmd next touches it.

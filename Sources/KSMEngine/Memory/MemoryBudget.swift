@@ -25,8 +25,8 @@ public enum MemoryBudget {
     /// ``overheadBytesPerPage``; with content ids, 128 bytes: measured all in (docs/scale.md,
     /// `bench` under GNU time), at most 92 bytes a page at a duplicate ratio of 0.5 (the costlier
     /// one: a stable node for every two pages) from 16 Mi to 128 Mi pages, at powers of two and
-    /// between them, with about 40 MB more for the program itself; about 78 since rmap items take
-    /// 20 bytes instead of 32.
+    /// between them, with about 40 MB more for the program itself; about 71 since rmap items take
+    /// 20 bytes instead of 32 and stable nodes 40 instead of 56.
     public static func bytesPerPage(_ content: PageContentMode = .bytes) -> Int {
         content == .ids ? 128 : PageStore.pageSize + overheadBytesPerPage
     }
